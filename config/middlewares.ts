@@ -1,0 +1,43 @@
+import os from 'os';
+import type { Core } from '@strapi/strapi';
+import { MAX_FILE_BYTES_CEILING } from '../src/upload/rules';
+
+/**
+ * The 10 MiB per-file limit is enforced here by the body parser (the exact 413 at 10 MiB + 1
+ * byte: the upload plugin's own check rounds sizes) and in config/plugins.ts by the upload
+ * plugin; both read MAX_FILE_BYTES_CEILING from src/upload/rules.ts.
+ */
+const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewares => [
+  'strapi::logger',
+  'strapi::errors',
+  'strapi::security',
+  {
+    name: 'strapi::cors',
+    config: {
+      origin: env.array('CORS_ORIGINS', ['*']),
+      credentials: false,
+    },
+  },
+  'strapi::poweredBy',
+  'strapi::query',
+  'global::upload-cleanup',
+  {
+    name: 'strapi::body',
+    config: {
+      jsonLimit: env('BODY_JSON_LIMIT', '256kb'),
+      formLimit: env('BODY_FORM_LIMIT', '256kb'),
+      textLimit: env('BODY_TEXT_LIMIT', '256kb'),
+      formidable: {
+        maxFileSize: MAX_FILE_BYTES_CEILING,
+        maxFiles: 10,
+        maxFields: 50,
+        uploadDir: env('UPLOAD_TMP_DIR', os.tmpdir()),
+      },
+    },
+  },
+  'strapi::session',
+  'strapi::favicon',
+  'strapi::public',
+];
+
+export default config;

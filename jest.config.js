@@ -1,0 +1,24 @@
+/** @type {import('jest').Config} */
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
+      transform: { '^.+\\.tsx?$': tsJest },
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      transform: { '^.+\\.tsx?$': tsJest },
+      globalSetup: '<rootDir>/tests/helpers/global-setup.js',
+      testTimeout: 120000,
+      modulePathIgnorePatterns: ['<rootDir>/dist/'],
+    },
+  ],
+};

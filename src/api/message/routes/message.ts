@@ -1,0 +1,4 @@
+import { factories } from '@strapi/strapi';
+
+// Read-only over REST: chats and messages are written by the live-chat plugin, departments in the admin.
+export default factories.createCoreRouter('api::message.message', { only: ['find', 'findOne'] });

@@ -1,0 +1,30 @@
+import type { Core } from '@strapi/strapi';
+import { installUploadGuard } from './upload/guard';
+import { ensureIndexes } from './bootstrap/indexes';
+import { grantPublicDepartmentRead, seedDepartments } from './bootstrap/seed';
+
+const READ_ONLY_TYPES = [
+  'api::department.department',
+  'api::chat.chat',
+  'api::message.message',
+  'api::attachment.attachment',
+] as const;
+
+export default {
+  register({ strapi }: { strapi: Core.Strapi }) {
+    installUploadGuard(strapi);
+
+    // GraphQL is for reading the history: no mutations for the chat types.
+    const graphql = strapi.plugin('graphql');
+    if (graphql) {
+      const extension = graphql.service('extension');
+      for (const uid of READ_ONLY_TYPES) extension.shadowCRUD(uid).disableMutations();
+    }
+  },
+
+  async bootstrap({ strapi }: { strapi: Core.Strapi }) {
+    await ensureIndexes(strapi);
+    await seedDepartments(strapi);
+    await grantPublicDepartmentRead(strapi);
+  },
+};
