@@ -2,6 +2,7 @@
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }];
 
 module.exports = {
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -19,6 +20,14 @@ module.exports = {
       globalSetup: '<rootDir>/tests/helpers/global-setup.js',
       testTimeout: 120000,
       modulePathIgnorePatterns: ['<rootDir>/dist/'],
+    },
+    {
+      displayName: 'smoke',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tests/smoke/**/*.test.ts'],
+      transform: { '^.+\\.tsx?$': tsJest },
+      testTimeout: 600000,
     },
   ],
 };

@@ -35,6 +35,7 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
       },
     },
   },
+  'global::upload-guard',
   'strapi::session',
   'strapi::favicon',
   'strapi::public',

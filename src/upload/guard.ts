@@ -1,4 +1,6 @@
 import { open } from 'node:fs/promises';
+// http-errors is pinned to the exact version @strapi/utils uses, so that Strapi's error middleware
+// recognises these as HTTP errors (status kept, not logged as internal errors).
 import createError from 'http-errors';
 import type { Core } from '@strapi/strapi';
 import { CEILING_RULES, checkFile, type UploadRefusal, type UploadRules } from './rules';

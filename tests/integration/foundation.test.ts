@@ -48,7 +48,7 @@ async function createChatWithMessages() {
   return chat;
 }
 
-describe(`foundation (${app?.db ?? process.env.TEST_DB ?? 'sqlite'})`, () => {
+describe(`foundation (${process.env.TEST_DB ?? 'sqlite'})`, () => {
   it('seeds the four departments of the help page', async () => {
     expect(await departmentNames()).toEqual(DEFAULT_DEPARTMENTS.map((d) => d.name));
   });

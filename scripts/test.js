@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * The whole test suite, as CI and the README run it:
+ *   1. unit tests (pure code, no Strapi)
+ *   2. integration tests against a real in-process Strapi on fresh SQLite databases
+ *   3. the same integration tests on fresh PostgreSQL databases (TEST_PG_* / 127.0.0.1:5432)
+ *   4. the smoke test: `strapi build` once, then `strapi start` twice on one SQLite file
+ * Prints one closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
+ * Options: --only=unit,sqlite,postgres,smoke   (default: all)
+ */
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'sqlite', 'postgres', 'smoke'];
+const extra = process.argv.slice(2).filter((a) => !a.startsWith('--only='));
+
+const stages = [
+  { name: 'unit', args: ['--selectProjects', 'unit'], env: {} },
+  { name: 'sqlite', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'sqlite' } },
+  { name: 'postgres', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'postgres' } },
+  { name: 'smoke', args: ['--selectProjects', 'smoke'], env: {} },
+].filter((s) => only.includes(s.name));
+
+let passed = 0;
+let failed = 0;
+let total = 0;
+let broken = false;
+const started = Date.now();
+
+for (const stage of stages) {
+  const out = path.join(os.tmpdir(), `livechat-jest-${stage.name}-${process.pid}.json`);
+  console.log(`\n=== ${stage.name} ===`);
+  const res = spawnSync(
+    process.execPath,
+    [require.resolve('jest/bin/jest'), ...stage.args, '--json', `--outputFile=${out}`, ...extra],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', ...stage.env } }
+  );
+  if (!fs.existsSync(out)) {
+    console.error(`[test] ${stage.name}: jest produced no result (exit ${res.status})`);
+    broken = true;
+    continue;
+  }
+  const result = JSON.parse(fs.readFileSync(out, 'utf8'));
+  fs.rmSync(out, { force: true });
+  passed += result.numPassedTests;
+  failed += result.numFailedTests;
+  total += result.numTotalTests;
+  if (res.status !== 0 || result.numFailedTestSuites > 0 || result.numRuntimeErrorTestSuites > 0) broken = true;
+  if (result.numTotalTests === 0) {
+    console.error(`[test] ${stage.name}: no test ran`);
+    broken = true;
+  }
+}
+
+console.log(`\n[test] stages: ${stages.map((s) => s.name).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(broken || failed > 0 || total === 0 ? 1 : 0);

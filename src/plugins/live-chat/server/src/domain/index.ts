@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './chat-machine';
+export * from './queue';
+export * from './eligibility';
+export * from './business-hours';
+export * from './validation';
