@@ -32,6 +32,27 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Plugin =>
       apolloServer: { introspection: env.bool('GRAPHQL_INTROSPECTION', true) },
     },
   },
+  'live-chat': {
+    enabled: true,
+    resolve: './src/plugins/live-chat',
+    config: {
+      // defaults of the settings an admin can change (plugin store); durations in seconds
+      gracePeriodSeconds: env.int('LIVE_CHAT_GRACE_SECONDS', 60),
+      waitingLimitSeconds: env.int('LIVE_CHAT_WAITING_LIMIT_SECONDS', 300),
+      agentCap: env.int('LIVE_CHAT_AGENT_CAP', 0),
+      postCloseWindowSeconds: env.int('LIVE_CHAT_POST_CLOSE_SECONDS', 86400),
+      // how often each node heartbeats its sockets and runs the sweeper
+      sweepIntervalMs: env.int('LIVE_CHAT_SWEEP_INTERVAL_MS', 5000),
+      redisUrl: env('REDIS_URL', ''),
+      redisKeyPrefix: env('REDIS_KEY_PREFIX', 'livechat:'),
+      corsOrigins: env.array('LIVE_CHAT_ORIGINS', ['*']),
+      rateLimits: {
+        startPerIp: { points: env.int('LIVE_CHAT_RATE_START_POINTS', 10), duration: env.int('LIVE_CHAT_RATE_START_SECONDS', 600) },
+        messagesPerChat: { points: env.int('LIVE_CHAT_RATE_MESSAGE_POINTS', 30), duration: env.int('LIVE_CHAT_RATE_MESSAGE_SECONDS', 10) },
+        messagesPerIp: { points: env.int('LIVE_CHAT_RATE_MESSAGE_IP_POINTS', 120), duration: env.int('LIVE_CHAT_RATE_MESSAGE_IP_SECONDS', 10) },
+      },
+    },
+  },
 });
 
 export default config;

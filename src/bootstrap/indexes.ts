@@ -16,6 +16,7 @@ export interface IndexSpec {
 export const INDEXES: readonly IndexSpec[] = [
   // the queue: waiting chats of a department in arrival order
   { name: 'chats_queue_idx', table: 'chats', columns: ['department_id', 'status', 'queued_at'] },
+  { name: 'chats_visitor_seen_idx', table: 'chats', columns: ['status', 'visitor_seen_at'] },
   { name: 'chats_status_queued_idx', table: 'chats', columns: ['status', 'queued_at'] },
   { name: 'chats_agent_status_idx', table: 'chats', columns: ['agent_id', 'status'] },
   { name: 'chats_visitor_email_idx', table: 'chats', columns: ['visitor_email'] },

@@ -1,0 +1,5 @@
+import agentPresence from './agent-presence/schema.json';
+
+export default {
+  'agent-presence': { schema: agentPresence },
+};

@@ -1,0 +1,3 @@
+import widget from './widget';
+
+export default { widget };

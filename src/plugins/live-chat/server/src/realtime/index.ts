@@ -1,0 +1,62 @@
+import type { Core } from '@strapi/strapi';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import Redis from 'ioredis';
+import { getService, PLUGIN_ID } from '../utils';
+import { setupVisitorNamespace } from './visitor';
+import { setupAgentNamespace } from './agent';
+
+/** Payloads over this size are refused by Socket.IO itself (a message is at most 5,000 chars). */
+const MAX_PACKET_BYTES = 64 * 1024;
+
+export interface Realtime {
+  io: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Socket.IO on Strapi's own HTTP server (Koa keeps serving everything else), namespaces /visitor
+ * and /agent. With REDIS_URL, the official Redis adapter carries rooms and broadcasts between
+ * nodes; all state is in the database, so any node can serve any socket.
+ */
+export async function attachRealtime(strapi: Core.Strapi): Promise<Realtime> {
+  const config = (k: string) => strapi.plugin(PLUGIN_ID).config(k);
+  const origins = (config('corsOrigins') as string[]) ?? ['*'];
+  const io = new Server(strapi.server.httpServer, {
+    path: '/socket.io',
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    cors: { origin: origins.includes('*') ? true : origins, credentials: false },
+    pingInterval: 10000,
+    pingTimeout: 8000,
+  });
+
+  const redisClients: Redis[] = [];
+  const redisUrl = config('redisUrl') as string;
+  if (redisUrl) {
+    const pub = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+    const sub = pub.duplicate();
+    const limiter = new Redis(redisUrl, { enableOfflineQueue: false });
+    redisClients.push(pub, sub, limiter);
+    for (const c of redisClients) c.on('error', (e) => strapi.log.warn(`[live-chat] redis: ${e.message}`));
+    io.adapter(createAdapter(pub, sub, { key: `${config('redisKeyPrefix')}io` }));
+    getService(strapi, 'rate-limit').useRedis(limiter);
+  }
+
+  setupVisitorNamespace(strapi, io.of('/visitor'));
+  setupAgentNamespace(strapi, io.of('/agent'));
+  getService(strapi, 'notifier').setServer(io);
+
+  return {
+    io,
+    async close() {
+      getService(strapi, 'notifier').setServer(null);
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        // io.close() would also close Strapi's HTTP server: close only the engine
+        io.engine.close();
+        resolve();
+      });
+      for (const c of redisClients) c.disconnect();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import type { Core } from '@strapi/strapi';
+import type { Namespace, Socket } from 'socket.io';
+import type { VisitorClientToServer, VisitorServerToClient } from '../../../shared/contract';
+import * as domain from '../domain';
+import { getService } from '../utils';
+import { rooms } from '../services/notifier';
+import { command, err, handshakeError } from './errors';
+
+type VisitorSocket = Socket<VisitorClientToServer, VisitorServerToClient, object, { chatId: number; lastSeq: number; ip: string; visitorName: string }>;
+
+export const clientAddress = (socket: Socket, trustProxy: boolean) => {
+  const forwarded = socket.handshake.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string' && forwarded) return forwarded.split(',')[0].trim();
+  return socket.handshake.address;
+};
+
+/** The visitor namespace: a chat token opens its own chat's room and nothing else. */
+export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
+  const chats = () => getService(strapi, 'chats');
+  const messages = () => getService(strapi, 'messages');
+  const notifier = () => getService(strapi, 'notifier');
+  const trustProxy = !!strapi.config.get('server.proxy.koa');
+
+  nsp.use(async (socket, next) => {
+    try {
+      const auth = domain.parseVisitorAuth(socket.handshake.auth);
+      if (!auth.ok) return next(handshakeError('unauthorized', 'A chat id and its token are required'));
+      const chat = await chats().verifyToken(auth.value.chatId, auth.value.token);
+      if (!chat) return next(handshakeError('unauthorized', 'This chat link is not valid'));
+      if (chat.closedAt && domain.isFinal(chat.status)) {
+        const window = (await getService(strapi, 'settings').get()).postCloseWindowSeconds;
+        if (Date.now() - Date.parse(chat.closedAt) > window * 1000) return next(handshakeError('chat_closed', 'This chat ended too long ago'));
+      }
+      socket.data = { chatId: chat.id, lastSeq: auth.value.lastSeq ?? 0, ip: clientAddress(socket, trustProxy), visitorName: chat.visitorName };
+      next();
+    } catch (e) {
+      strapi.log.error(`[live-chat] visitor handshake: ${(e as Error).message}`);
+      next(handshakeError('internal_error', 'Something went wrong on our side: please try again'));
+    }
+  });
+
+  nsp.on('connection', async (s) => {
+    const socket = s as VisitorSocket;
+    const { chatId } = socket.data;
+    const log = strapi.log;
+    socket.join(rooms.chat(chatId));
+
+    // register the handlers first: a command sent right after connecting must not be lost
+    socket.on(
+      'message:send',
+      command(log, async (payload) => {
+        const parsed = domain.parseVisitorMessage(payload);
+        if (!parsed.ok) return parsed;
+        const rl = getService(strapi, 'rate-limit');
+        const wait = (await rl.consume('messagesPerChat', String(chatId))) ?? (await rl.consume('messagesPerIp', socket.data.ip));
+        if (wait !== null) return { ok: false, error: err('rate_limited', `Too many messages: wait ${wait} s and try again`) };
+        const res = await messages().append({
+          chatId,
+          sender: 'visitor',
+          senderName: socket.data.visitorName,
+          clientId: parsed.value.clientId,
+          body: parsed.value.body,
+        });
+        if (!res.ok) return res;
+        if (!res.duplicate) {
+          socket.to(rooms.chat(chatId)).emit('message:created', res.message);
+          if (res.chatAgentId) notifier().agents()?.to(rooms.agent(res.chatAgentId)).emit('message:created', res.message);
+        }
+        return { ok: true, message: res.message };
+      })
+    );
+
+    socket.on('typing:set', async (payload) => {
+      const parsed = domain.parseVisitorTyping(payload);
+      if (!parsed.ok) return;
+      const chat = await chats().get(chatId);
+      if (chat?.agentId && chat.status === 'active') {
+        notifier().agents()?.to(rooms.agent(chat.agentId)).emit('typing', { chatId, from: 'visitor', name: chat.visitorName, typing: parsed.value.typing });
+      }
+    });
+
+    socket.on(
+      'chat:end',
+      command(log, async () => {
+        const chat = await chats().get(chatId);
+        if (!chat) return { ok: false, error: err('not_found', 'No such chat') };
+        const res = await chats().endByVisitor(chat);
+        return res.ok ? { ok: true } : res;
+      })
+    );
+
+    socket.on(
+      'messages:sync',
+      command(log, async (payload) => {
+        const parsed = domain.parseVisitorSync(payload);
+        if (!parsed.ok) return parsed;
+        return { ok: true, messages: await messages().after(chatId, parsed.value.afterSeq, 'visitor') };
+      })
+    );
+
+    socket.on('disconnect', () => {
+      chats()
+        .get(chatId)
+        .then((chat) => {
+          if (chat?.agentId) notifier().agents()?.to(rooms.agent(chat.agentId)).emit('visitor:presence', { chatId, connected: false });
+        })
+        .catch(() => undefined);
+    });
+
+    try {
+      const now = new Date();
+      await chats().touchVisitors([chatId], now);
+      const chat = (await chats().get(chatId))!;
+      const [missed, queue] = await Promise.all([messages().after(chatId, socket.data.lastSeq, 'visitor'), chats().queueInfo(chat, now)]);
+      socket.emit('chat:state', { chat: chats().visitorView(chat), messages: missed, queue });
+      if (chat.agentId) notifier().agents()?.to(rooms.agent(chat.agentId)).emit('visitor:presence', { chatId, connected: true });
+    } catch (e) {
+      log.error(`[live-chat] visitor connection: ${(e as Error).message}`);
+      socket.disconnect(true);
+    }
+  });
+}

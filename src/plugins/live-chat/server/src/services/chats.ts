@@ -1,0 +1,388 @@
+import crypto from 'crypto';
+import type { Core } from '@strapi/strapi';
+import type {
+  AgentChatView,
+  AppError,
+  ChatStatus,
+  ClosedBy,
+  QueueInfo,
+  QueueItem,
+  StartChat,
+  VisitorChatView,
+} from '../../../shared/contract';
+import * as domain from '../domain';
+import type { ChatRow, Decision, Effect } from '../domain';
+import { fromDbTime, getService, knexOf, parseJsonArray, toDbTime } from '../utils';
+import type { AgentUser } from './agents';
+
+/** A chat as read from its row: the domain's ChatRow plus what the views need. */
+export interface ChatRecord extends ChatRow {
+  visitorName: string;
+  visitorEmail: string;
+  question: string;
+  departmentName: string;
+  pageUrl: string | null;
+  userAgent: string | null;
+  locale: string | null;
+  lastSeq: number;
+  tokenHash: string;
+}
+
+export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; error: AppError };
+
+const COLUMNS: Record<keyof ChatRow, string> = {
+  id: 'id',
+  status: 'status',
+  departmentId: 'department_id',
+  agentId: 'agent_id',
+  agentName: 'agent_name',
+  queuedAt: 'queued_at',
+  acceptedAt: 'accepted_at',
+  closedAt: 'closed_at',
+  closedBy: 'closed_by',
+  closeReason: 'close_reason',
+  tags: 'tags',
+  priority: 'priority',
+  firstAgentReplyAt: 'first_agent_reply_at',
+};
+const TIME_FIELDS = new Set<keyof ChatRow>(['queuedAt', 'acceptedAt', 'closedAt', 'firstAgentReplyAt']);
+
+export const hashToken = (token: string) => crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+
+const toRecord = (r: any): ChatRecord => ({
+  id: Number(r.id),
+  status: r.status,
+  departmentId: Number(r.department_id),
+  departmentName: r.department_name ?? '',
+  agentId: r.agent_id === null || r.agent_id === undefined ? null : Number(r.agent_id),
+  agentName: r.agent_name ?? null,
+  queuedAt: fromDbTime(r.queued_at)!,
+  acceptedAt: fromDbTime(r.accepted_at),
+  closedAt: fromDbTime(r.closed_at),
+  closedBy: r.closed_by ?? null,
+  closeReason: r.close_reason ?? null,
+  tags: parseJsonArray(r.tags),
+  priority: Number(r.priority ?? 0),
+  firstAgentReplyAt: fromDbTime(r.first_agent_reply_at),
+  visitorName: r.visitor_name,
+  visitorEmail: r.visitor_email,
+  question: r.question,
+  pageUrl: r.page_url ?? null,
+  userAgent: r.user_agent ?? null,
+  locale: r.locale ?? null,
+  lastSeq: Number(r.last_seq ?? 0),
+  tokenHash: r.token_hash,
+});
+
+const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
+  const knex = () => knexOf(strapi);
+  const notify = (effects: Effect[]) => getService(strapi, 'notifier').dispatch(effects);
+
+  /** The patch as columns; times in the database's format. */
+  const patchColumns = (patch: Partial<ChatRow>, now: Date) => {
+    const out: Record<string, unknown> = { updated_at: toDbTime(strapi, now) };
+    for (const [k, v] of Object.entries(patch) as [keyof ChatRow, unknown][]) {
+      if (k === 'id') continue;
+      if (TIME_FIELDS.has(k)) out[COLUMNS[k]] = v ? toDbTime(strapi, new Date(v as string)) : null;
+      else if (k === 'tags') out.tags = JSON.stringify(v ?? []);
+      else out[COLUMNS[k]] = v;
+    }
+    return out;
+  };
+
+  /** Keeps Strapi's relation link tables in step with the plain columns. */
+  const syncLinks = async (trx: any, chatId: number, patch: Partial<ChatRow>) => {
+    if ('departmentId' in patch && patch.departmentId) {
+      await trx('chats_department_lnk').where({ chat_id: chatId }).del();
+      await trx('chats_department_lnk').insert({ chat_id: chatId, department_id: patch.departmentId, chat_ord: 1 });
+      const dep = await trx('departments').where({ id: patch.departmentId }).first('name');
+      await trx('chats').where({ id: chatId }).update({ department_name: dep?.name ?? null });
+    }
+    if ('agentId' in patch) {
+      await trx('chats_agent_lnk').where({ chat_id: chatId }).del();
+      if (patch.agentId) await trx('chats_agent_lnk').insert({ chat_id: chatId, user_id: patch.agentId });
+    }
+  };
+
+  const service = {
+    async get(chatId: number, trx?: any): Promise<ChatRecord | null> {
+      const row = await (trx ?? knex())('chats').where({ id: chatId }).first();
+      return row ? toRecord(row) : null;
+    },
+
+    /** The chat whose token this is, or null; constant-time comparison of the hashes. */
+    async verifyToken(chatId: number, token: string): Promise<ChatRecord | null> {
+      const chat = await service.get(chatId);
+      if (!chat || !chat.tokenHash) return null;
+      const a = Buffer.from(chat.tokenHash, 'hex');
+      const b = Buffer.from(hashToken(token), 'hex');
+      return a.length === b.length && crypto.timingSafeEqual(a, b) ? chat : null;
+    },
+
+    visitorView(c: ChatRecord): VisitorChatView {
+      return {
+        id: c.id,
+        status: c.status,
+        departmentId: c.departmentId,
+        departmentName: c.departmentName,
+        visitorName: c.visitorName,
+        question: c.question,
+        agentName: c.agentName,
+        queuedAt: c.queuedAt,
+        acceptedAt: c.acceptedAt,
+        closedAt: c.closedAt,
+        closedBy: c.closedBy,
+        closeReason: c.closeReason,
+        lastSeq: c.lastSeq,
+      };
+    },
+
+    agentView(c: ChatRecord): AgentChatView {
+      return {
+        ...service.visitorView(c),
+        visitorEmail: c.visitorEmail,
+        agentId: c.agentId,
+        pageUrl: c.pageUrl,
+        userAgent: c.userAgent,
+        locale: c.locale,
+        tags: c.tags,
+      };
+    },
+
+    /** Starts a chat from the widget's form. The token is returned once and stored as a hash. */
+    async start(input: StartChat.Request, meta: { userAgent?: string | null }, now = new Date()) {
+      const dep = await strapi.db.query('api::department.department').findOne({ where: { id: input.departmentId } });
+      if (!dep || !dep.active) {
+        return {
+          ok: false as const,
+          error: { code: 'department_inactive', message: 'This department is not available', fields: { departmentId: 'Choose one of the available departments' } } as AppError,
+        };
+      }
+      const token = crypto.randomBytes(32).toString('base64url');
+      const created = await strapi.db.query('api::chat.chat').create({
+        data: {
+          status: 'waiting',
+          visitorName: input.name,
+          visitorEmail: input.email,
+          question: input.question,
+          department: dep.id,
+          departmentId: dep.id,
+          departmentName: dep.name,
+          queuedAt: now,
+          visitorSeenAt: now,
+          lastActivityAt: now,
+          pageUrl: input.pageUrl ?? null,
+          locale: input.locale ?? null,
+          userAgent: meta.userAgent ? String(meta.userAgent).slice(0, 512) : null,
+          tokenHash: hashToken(token),
+          lastSeq: 0,
+          priority: 0,
+          tags: [],
+        },
+      });
+      const chat = (await service.get(created.id))!;
+      await notify([{ type: 'notify-department', event: 'queue:added', departmentId: dep.id, chatId: chat.id }]);
+      return { ok: true as const, chat, token, queue: await service.queueInfo(chat, now) };
+    },
+
+    /** Waiting chats of a department, in queue order. */
+    async queue(departmentId: number): Promise<ChatRecord[]> {
+      const rows = await knex()('chats').where({ department_id: departmentId, status: 'waiting' }).select();
+      return domain.orderQueue(rows.map(toRecord));
+    },
+
+    async queueItems(departmentIds: number[]): Promise<QueueItem[]> {
+      const items: QueueItem[] = [];
+      for (const id of departmentIds) {
+        (await service.queue(id)).forEach((c, i) =>
+          items.push({
+            chatId: c.id,
+            departmentId: c.departmentId,
+            departmentName: c.departmentName,
+            visitorName: c.visitorName,
+            visitorEmail: c.visitorEmail,
+            question: c.question,
+            queuedAt: c.queuedAt,
+            position: i + 1,
+          })
+        );
+      }
+      return items;
+    },
+
+    /** Waits (seconds) of the department's last accepted chats: the basis of the estimate. */
+    async recentWaits(departmentId: number, limit = 20): Promise<number[]> {
+      const rows = await knex()('chats')
+        .where({ department_id: departmentId })
+        .whereNotNull('accepted_at')
+        .orderBy('accepted_at', 'desc')
+        .limit(limit)
+        .select('queued_at', 'accepted_at');
+      return rows.map((r: any) => (Date.parse(fromDbTime(r.accepted_at)!) - Date.parse(fromDbTime(r.queued_at)!)) / 1000);
+    },
+
+    async queueInfo(chat: ChatRecord, now = new Date()): Promise<QueueInfo | null> {
+      if (chat.status !== 'waiting') return null;
+      const [queue, waits] = await Promise.all([service.queue(chat.departmentId), service.recentWaits(chat.departmentId)]);
+      return domain.queueInfo(queue, chat.id, waits, now);
+    },
+
+    /**
+     * Applies a domain decision as one conditional update (`where id and status` are still what
+     * the decision was made on), then announces its effects. Of concurrent commands on the same
+     * chat exactly one changes it; the others get an error. Inside a knex transaction only `trx`
+     * may be used: SQLite has a single connection.
+     */
+    async applyIn(trx: any, chat: ChatRecord, patch: Partial<ChatRow>, now: Date, extraWhere: Record<string, unknown> = {}) {
+      const n = await trx('chats').where({ id: chat.id, status: chat.status, ...extraWhere }).update(patchColumns(patch, now));
+      if (n === 1) await syncLinks(trx, chat.id, patch);
+      return n === 1;
+    },
+
+    async apply(chat: ChatRecord, decision: Decision, now: Date, extraWhere: Record<string, unknown> = {}): Promise<Outcome<{ chat: ChatRecord }>> {
+      if (!decision.ok) return { ok: false, error: decision.error };
+      const done = await knex().transaction((trx) => service.applyIn(trx, chat, decision.patch, now, extraWhere));
+      if (!done) return { ok: false, error: { code: 'invalid_state', message: 'The chat changed meanwhile: reload it and try again' } };
+      await notify(decision.effects);
+      return { ok: true, chat: (await service.get(chat.id))! };
+    },
+
+    async accept(agent: AgentUser, chatId: number, now = new Date()): Promise<Outcome<{ chat: ChatRecord }>> {
+      const settingsService = getService(strapi, 'settings');
+      const cap = settingsService.cap(await settingsService.get());
+      const agents = getService(strapi, 'agents');
+      // presence and departments are read first: inside the transaction only trx may be used
+      const snapshot = await agents.snapshot(agent, now);
+      const chat = await service.get(chatId);
+      if (!chat) return { ok: false, error: { code: 'not_found', message: 'No such chat' } };
+      const allowed = domain.canAccept({ agent: snapshot, chat, cap });
+      if (!allowed.ok) return allowed;
+      const decision = domain.accept(chat, agent, now);
+      if (!decision.ok) return decision;
+      const error = await knex().transaction(async (trx): Promise<AppError | null> => {
+        if (cap !== null) {
+          // the cap is re-checked under the agent's lock, so concurrent accepts cannot pass it
+          await agents.lockAgent(trx, agent.id);
+          const active = await trx('chats').where({ agent_id: agent.id, status: 'active' }).count({ n: '*' }).first();
+          if (Number(active?.n ?? 0) >= cap) return { code: 'agent_cap_reached', message: `You already have ${cap} active chats, the limit` };
+        }
+        const won = await service.applyIn(trx, chat, decision.patch, now);
+        return won ? null : { code: 'already_taken', message: 'Another agent took this chat first' };
+      });
+      if (error) return { ok: false, error };
+      await notify(decision.effects);
+      return { ok: true, chat: (await service.get(chatId))! };
+    },
+
+    /** Closing, ending and transfers all go through here: load, decide, apply. */
+    async command(chatId: number, decide: (chat: ChatRecord) => Decision | AppError, now = new Date(), extraWhere = {}) {
+      const chat = await service.get(chatId);
+      if (!chat) return { ok: false as const, error: { code: 'not_found', message: 'No such chat' } as AppError };
+      const decision = decide(chat);
+      if ('code' in decision) return { ok: false as const, error: decision };
+      return service.apply(chat, decision, now, extraWhere);
+    },
+
+    /** Agents may act only on chats of the departments they serve; public acts only on their own. */
+    async agentMay(agent: AgentUser, chat: ChatRecord, own: boolean): Promise<AppError | null> {
+      const deps = await getService(strapi, 'agents').departmentsOf(agent);
+      if (!deps.some((d) => d.id === chat.departmentId)) return { code: 'not_serving_department', message: 'You do not serve this department' };
+      if (own && chat.agentId !== agent.id) return { code: 'forbidden', message: 'This chat is with another agent' };
+      return null;
+    },
+
+    async closeByAgent(agent: AgentUser, chatId: number, reason: string | undefined, tags: string[] | undefined, now = new Date()) {
+      const chat = await service.get(chatId);
+      if (!chat) return { ok: false as const, error: { code: 'not_found', message: 'No such chat' } as AppError };
+      const denied = await service.agentMay(agent, chat, true);
+      if (denied) return { ok: false as const, error: denied };
+      return service.apply(chat, domain.close(chat, 'agent', reason, tags, now), now, { agent_id: agent.id });
+    },
+
+    async transfer(agent: AgentUser, chatId: number, to: { departmentId?: number; agentId?: number }, now = new Date()) {
+      const chat = await service.get(chatId);
+      if (!chat) return { ok: false as const, error: { code: 'not_found', message: 'No such chat' } as AppError };
+      const denied = await service.agentMay(agent, chat, true);
+      if (denied) return { ok: false as const, error: denied };
+      if (to.departmentId !== undefined) {
+        const dep = await strapi.db.query('api::department.department').findOne({ where: { id: to.departmentId } });
+        if (!dep) return { ok: false as const, error: { code: 'not_found', message: 'No such department' } as AppError };
+        return service.apply(chat, domain.transferToDepartment(chat, { id: dep.id, active: !!dep.active }, now), now, { agent_id: agent.id });
+      }
+      const agents = getService(strapi, 'agents');
+      const target = await agents.loadUser(to.agentId!);
+      if (!target) return { ok: false as const, error: { code: 'not_found', message: 'No such agent' } as AppError };
+      const settingsService = getService(strapi, 'settings');
+      const cap = settingsService.cap(await settingsService.get());
+      const problem = domain.checkAgent(await agents.snapshot(target, now), chat.departmentId, cap);
+      if (problem) return { ok: false as const, error: problem };
+      const decision = domain.transferToAgent(chat, target, now);
+      if (!decision.ok) return decision;
+      const error = await knex().transaction(async (trx): Promise<AppError | null> => {
+        if (cap !== null) {
+          await agents.lockAgent(trx, target.id);
+          const active = await trx('chats').where({ agent_id: target.id, status: 'active' }).count({ n: '*' }).first();
+          if (Number(active?.n ?? 0) >= cap) return { code: 'agent_cap_reached', message: 'That agent has reached the limit of active chats' };
+        }
+        const done = await service.applyIn(trx, chat, decision.patch, now, { agent_id: agent.id });
+        return done ? null : { code: 'invalid_state', message: 'The chat changed meanwhile: reload it and try again' };
+      });
+      if (error) return { ok: false as const, error };
+      await notify(decision.effects);
+      return { ok: true as const, chat: (await service.get(chat.id))! };
+    },
+
+    async endByVisitor(chat: ChatRecord, now = new Date()) {
+      return service.apply(chat, domain.endByVisitor(chat, now), now);
+    },
+
+    /** The grace period ran out for these chats' visitors. */
+    async visitorsGone(now = new Date()) {
+      const grace = (await getService(strapi, 'settings').get()).gracePeriodSeconds;
+      const cutoff = new Date(now.getTime() - grace * 1000);
+      const rows = await knex()('chats')
+        .whereIn('status', ['waiting', 'active'])
+        .andWhere((q) => q.whereNull('visitor_seen_at').orWhere('visitor_seen_at', '<', toDbTime(strapi, cutoff)))
+        .select('id');
+      let ended = 0;
+      for (const { id } of rows) {
+        const res = await service.command(Number(id), (c) => domain.visitorGone(c, now), now);
+        if (res.ok) ended++;
+      }
+      return ended;
+    },
+
+    /** Active chats of agents nobody has seen within the grace period go back to their queues. */
+    async requeueGhostAgentChats(now = new Date()) {
+      let moved = 0;
+      for (const agentId of await getService(strapi, 'agents').ghostsWithChats(now)) {
+        const rows = await knex()('chats').where({ agent_id: agentId, status: 'active' }).select('id');
+        for (const { id } of rows) {
+          const res = await service.command(Number(id), (c) => domain.requeue(c, 'agent_left', now), now, { agent_id: agentId });
+          if (res.ok) moved++;
+        }
+      }
+      return moved;
+    },
+
+    /** Heartbeat: these chats' visitors are connected to this node. */
+    async touchVisitors(chatIds: number[], now = new Date()) {
+      if (chatIds.length === 0) return;
+      await knex()('chats').whereIn('id', chatIds).update({ visitor_seen_at: toDbTime(strapi, now) });
+    },
+
+    async activeChatsOf(agentId: number): Promise<ChatRecord[]> {
+      const rows = await knex()('chats').where({ agent_id: agentId, status: 'active' }).orderBy('accepted_at', 'asc').select();
+      return rows.map(toRecord);
+    },
+
+    isFinalFor(status: ChatStatus) {
+      return domain.isFinal(status);
+    },
+  };
+  return service;
+};
+
+export type ChatsService = ReturnType<typeof createChatsService>;
+export type { ClosedBy };
+export default createChatsService;

@@ -1,0 +1,20 @@
+import settings from './settings';
+import agents from './agents';
+import chats from './chats';
+import messages from './messages';
+import notifier from './notifier';
+import rateLimit from './rate-limit';
+import sweeper from './sweeper';
+
+const services = {
+  settings,
+  agents,
+  chats,
+  messages,
+  notifier,
+  'rate-limit': rateLimit,
+  sweeper,
+};
+
+export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };
+export default services;

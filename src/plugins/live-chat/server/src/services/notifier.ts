@@ -1,0 +1,114 @@
+import type { Core } from '@strapi/strapi';
+import type { Namespace, Server } from 'socket.io';
+import type { Effect } from '../domain';
+import { getService } from '../utils';
+
+/** Room names, the same on every node (the Redis adapter carries them between nodes). */
+export const rooms = {
+  chat: (id: number) => `chat:${id}`,
+  agent: (id: number) => `agent:${id}`,
+  department: (id: number) => `department:${id}`,
+};
+
+/**
+ * Carries out the effects the domain decided, after they were persisted: who hears what is
+ * decided here only (private notes and agent-only events never go to a visitor room).
+ */
+const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
+  let io: Server | null = null;
+  const visitors = (): Namespace | null => io?.of('/visitor') ?? null;
+  const agents = (): Namespace | null => io?.of('/agent') ?? null;
+  const chats = () => getService(strapi, 'chats');
+
+  const service = {
+    setServer(server: Server | null) {
+      io = server;
+    },
+    server: () => io,
+    visitors,
+    agents,
+
+    /** Every waiting visitor of the department learns its new position and estimate. */
+    async refreshPositions(departmentId: number, now = new Date()) {
+      const v = visitors();
+      if (!v) return;
+      const queue = await chats().queue(departmentId);
+      if (queue.length === 0) return;
+      const waits = await chats().recentWaits(departmentId);
+      const { queueInfo } = await import('../domain');
+      for (const c of queue) {
+        const info = queueInfo(queue, c.id, waits, now);
+        if (info) v.to(rooms.chat(c.id)).emit('queue:position', info);
+      }
+    },
+
+    async dispatch(effects: Effect[]) {
+      const departmentsToRefresh = new Set<number>();
+      for (const e of effects) {
+        try {
+          await service.one(e, departmentsToRefresh);
+        } catch (err) {
+          strapi.log.error(`[live-chat] could not deliver ${e.type} ${e.event}: ${(err as Error).message}`);
+        }
+      }
+      for (const id of departmentsToRefresh) await service.refreshPositions(id);
+    },
+
+    async one(e: Effect, refresh: Set<number>) {
+      const a = agents();
+      const v = visitors();
+      switch (e.type) {
+        case 'notify-department': {
+          refresh.add(e.departmentId);
+          if (!a) return;
+          if (e.event === 'queue:added') {
+            const chat = await chats().get(e.chatId);
+            if (!chat || chat.status !== 'waiting') return;
+            const queue = await chats().queue(e.departmentId);
+            const position = queue.findIndex((c) => c.id === chat.id) + 1;
+            a.to(rooms.department(e.departmentId)).emit('queue:added', {
+              chatId: chat.id,
+              departmentId: chat.departmentId,
+              departmentName: chat.departmentName,
+              visitorName: chat.visitorName,
+              visitorEmail: chat.visitorEmail,
+              question: chat.question,
+              queuedAt: chat.queuedAt,
+              position,
+            });
+          } else {
+            a.to(rooms.department(e.departmentId)).emit('queue:removed', { chatId: e.chatId, reason: e.reason, agentId: e.agentId });
+          }
+          return;
+        }
+        case 'notify-visitor': {
+          if (!v) return;
+          const room = v.to(rooms.chat(e.chatId));
+          if (e.event === 'chat:accepted') room.emit('chat:accepted', e.payload);
+          else if (e.event === 'chat:closed') room.emit('chat:closed', e.payload);
+          else if (e.event === 'chat:requeued') {
+            const chat = await chats().get(e.chatId);
+            room.emit('chat:requeued', { reason: e.payload.reason, queue: chat ? await chats().queueInfo(chat) : null });
+          }
+          return;
+        }
+        case 'notify-agent': {
+          if (!a) return;
+          const room = a.to(rooms.agent(e.agentId));
+          if (e.event === 'chat:assigned') {
+            const chat = await chats().get(e.chatId);
+            if (!chat) return;
+            const messages = await getService(strapi, 'messages').after(chat.id, 0, 'agent');
+            room.emit('chat:assigned', { chat: chats().agentView(chat), messages });
+          } else if (e.event === 'chat:requeued') room.emit('chat:requeued', e.payload);
+          else if (e.event === 'chat:closed') room.emit('chat:closed', e.payload);
+          return;
+        }
+      }
+    },
+  };
+  return service;
+};
+
+export type NotifierService = ReturnType<typeof createNotifierService>;
+export default createNotifierService;

@@ -1,0 +1,62 @@
+import type { Core } from '@strapi/strapi';
+import { getService, PLUGIN_ID } from '../utils';
+
+/**
+ * The timers of the lifecycle, driven from the database: every node runs this on an interval.
+ * Each run (1) heartbeats the sockets this node holds (visitors' chats, agents), then (2) ends
+ * chats whose visitor nobody has seen for the grace period and (3) puts back in their queues the
+ * active chats of agents nobody has seen for the grace period. Steps 2 and 3 are conditional
+ * updates: any number of nodes may run them at once, and a restart leaves no chat stuck.
+ */
+const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+
+  const service = {
+    async heartbeat(now = new Date()) {
+      const notifier = getService(strapi, 'notifier');
+      const visitorChats = new Set<number>();
+      for (const s of notifier.visitors()?.sockets.values() ?? []) if (s.data?.chatId) visitorChats.add(s.data.chatId);
+      const agentIds = new Set<number>();
+      for (const s of notifier.agents()?.sockets.values() ?? []) if (s.data?.agent?.id) agentIds.add(s.data.agent.id);
+      await getService(strapi, 'chats').touchVisitors([...visitorChats], now);
+      await getService(strapi, 'agents').touch([...agentIds], now);
+    },
+
+    async runOnce(now = new Date()) {
+      await service.heartbeat(now);
+      const chats = getService(strapi, 'chats');
+      const ended = await chats.visitorsGone(now);
+      const requeued = await chats.requeueGhostAgentChats(now);
+      return { ended, requeued };
+    },
+
+    start() {
+      if (timer) return;
+      const interval = Number(strapi.plugin(PLUGIN_ID).config('sweepIntervalMs')) || 5000;
+      timer = setInterval(() => {
+        if (running) return; // never overlap runs on one node
+        running = service
+          .runOnce()
+          .then(() => undefined)
+          .catch((err) => {
+            strapi.log.error(`[live-chat] sweeper: ${(err as Error).message}`);
+          })
+          .finally(() => {
+            running = null;
+          });
+      }, interval);
+      timer.unref();
+    },
+
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      if (running) await running;
+    },
+  };
+  return service;
+};
+
+export type SweeperService = ReturnType<typeof createSweeperService>;
+export default createSweeperService;

@@ -1,0 +1,55 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import type { Services } from './services';
+
+export const PLUGIN_ID = 'live-chat';
+
+export const getService = <K extends keyof Services>(strapi: Core.Strapi, name: K): Services[K] =>
+  strapi.plugin(PLUGIN_ID).service(name) as Services[K];
+
+export const knexOf = (strapi: Core.Strapi): Knex => strapi.db.connection as unknown as Knex;
+
+export const isPostgres = (strapi: Core.Strapi) => strapi.db.dialect.client === 'postgres';
+
+/**
+ * Times written through knex must look exactly like the ones Strapi's query layer writes, so that
+ * both compare and sort alike: a UTC "YYYY-MM-DD HH:mm:ss.SSS" string on SQLite, a Date on
+ * PostgreSQL (the driver converts).
+ */
+export const toDbTime = (strapi: Core.Strapi, d: Date): string | Date =>
+  isPostgres(strapi) ? d : d.toISOString().replace('T', ' ').replace('Z', '');
+
+export const fromDbTime = (v: unknown): string | null => {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'number') return new Date(v).toISOString();
+  const s = String(v);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`).toISOString();
+};
+
+export const parseJsonArray = (v: unknown): string[] => {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string' && v) {
+    try {
+      const parsed = JSON.parse(v);
+      return Array.isArray(parsed) ? parsed.map(String) : [];
+    } catch {
+      return [];
+    }
+  }
+  return [];
+};
+
+/** Strapi's documentId format: 24 lowercase alphanumerics. */
+export const newDocumentId = () => {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = require('crypto').randomBytes(24) as Buffer;
+  let out = 'm';
+  for (let i = 1; i < 24; i++) out += alphabet[bytes[i] % alphabet.length];
+  return out;
+};
+
+export const isUniqueViolation = (err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+};
