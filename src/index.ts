@@ -26,5 +26,7 @@ export default {
     await ensureIndexes(strapi);
     await seedDepartments(strapi);
     await grantPublicDepartmentRead(strapi);
+    // after the admin's own bootstrap, which creates its default roles only when none exists
+    await strapi.plugin('live-chat')?.service('agents').ensureAgentRole();
   },
 };

@@ -61,16 +61,16 @@ describe(`foundation (${process.env.TEST_DB ?? 'sqlite'})`, () => {
 
   it('enforces one client id and one sequence number per chat in the database', async () => {
     const chat = await createChatWithMessages();
-    const dup = app.strapi.db.connection('messages').insert({
-      chat_id: chat.id, seq: 3, client_id: 'c1', sender: 'visitor', kind: 'text', visibility: 'public', body: 'again',
-      document_id: 'dup1',
+    const knex = app.strapi.db.connection;
+    const row = (seq: number, clientId: string, documentId: string) => ({
+      chat_id: chat.id, seq, client_id: clientId, sender: 'visitor', kind: 'text', visibility: 'public', body: 'x', document_id: documentId,
     });
-    await expect(dup).rejects.toThrow(/unique|UNIQUE/);
-    const dupSeq = app.strapi.db.connection('messages').insert({
-      chat_id: chat.id, seq: 1, client_id: 'c9', sender: 'visitor', kind: 'text', visibility: 'public', body: 'again',
-      document_id: 'dup2',
-    });
-    await expect(dupSeq).rejects.toThrow(/unique|UNIQUE/);
+    await knex('messages').insert(row(10, 'k-10', 'uq0'));
+    await expect(knex('messages').insert(row(11, 'k-10', 'uq1'))).rejects.toThrow(/unique|UNIQUE/);
+    await expect(knex('messages').insert(row(10, 'k-12', 'uq2'))).rejects.toThrow(/unique|UNIQUE/);
+    // the same client id in another chat is fine
+    const other = await createChatWithMessages();
+    await knex('messages').insert({ ...row(10, 'k-10', 'uq3'), chat_id: other.id });
   });
 
   it('the Public role reads the active departments and nothing private', async () => {

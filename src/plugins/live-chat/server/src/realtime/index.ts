@@ -6,8 +6,9 @@ import { getService, PLUGIN_ID } from '../utils';
 import { setupVisitorNamespace } from './visitor';
 import { setupAgentNamespace } from './agent';
 
-/** Payloads over this size are refused by Socket.IO itself (a message is at most 5,000 chars). */
-const MAX_PACKET_BYTES = 64 * 1024;
+/** Socket.IO drops a connection whose packet is larger than this; anything smaller that breaks
+ * a limit (a 100 KB message) gets an error acknowledgement instead. */
+const MAX_PACKET_BYTES = 1024 * 1024;
 
 export interface Realtime {
   io: Server;

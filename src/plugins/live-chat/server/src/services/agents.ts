@@ -6,6 +6,7 @@ import { fromDbTime, getService, knexOf, toDbTime } from '../utils';
 const PRESENCE_UID = 'plugin::live-chat.agent-presence';
 const TABLE = 'live_chat_agent_presences';
 const SUPER_ADMIN = 'strapi-super-admin';
+export const AGENT_ROLE_CODE = 'live-chat-agent';
 
 export interface AgentUser {
   id: number;
@@ -111,6 +112,24 @@ const createAgentsService = ({ strapi }: { strapi: Core.Strapi }) => {
         .andWhere((q) => q.whereNull('p.last_seen_at').orWhere('p.last_seen_at', '<', toDbTime(strapi, cutoff)))
         .distinct('c.agent_id as agent_id');
       return rows.map((r: { agent_id: number }) => Number(r.agent_id));
+    },
+
+    /**
+     * An "Agent" admin role with the console and history actions, created once. Called from the
+     * application's bootstrap, after the admin has created its default roles (it creates them
+     * only when no role exists at all).
+     */
+    async ensureAgentRole() {
+      const roles = strapi.db.query('admin::role');
+      if (await roles.findOne({ where: { $or: [{ code: AGENT_ROLE_CODE }, { name: 'Agent' }] } })) return;
+      const role = await roles.create({
+        data: { name: 'Agent', code: AGENT_ROLE_CODE, description: 'Live-chat agents: the console and the chat history' },
+      });
+      for (const uid of ['console', 'history']) {
+        await strapi.db.query('admin::permission').create({
+          data: { action: `plugin::live-chat.${uid}`, actionParameters: {}, subject: null, properties: {}, conditions: [], role: role.id },
+        });
+      }
     },
 
     /** Serialises an agent's accepts (PostgreSQL): the cap holds under concurrent accepts. */
