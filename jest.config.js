@@ -22,6 +22,17 @@ module.exports = {
       modulePathIgnorePatterns: ['<rootDir>/dist/'],
     },
     {
+      // two Strapi nodes as child processes on one PostgreSQL and one Redis (TEST_DB=postgres)
+      displayName: 'multinode',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tests/multinode/**/*.test.ts'],
+      transform: { '^.+\\.tsx?$': tsJest },
+      globalSetup: '<rootDir>/tests/helpers/global-setup.js',
+      testTimeout: 120000,
+      modulePathIgnorePatterns: ['<rootDir>/dist/'],
+    },
+    {
       displayName: 'smoke',
       testEnvironment: 'node',
       rootDir: __dirname,

@@ -4,9 +4,10 @@
  *   1. unit tests (pure code, no Strapi)
  *   2. integration tests against a real in-process Strapi on fresh SQLite databases
  *   3. the same integration tests on fresh PostgreSQL databases (TEST_PG_* / 127.0.0.1:5432)
- *   4. the smoke test: `strapi build` once, then `strapi start` twice on one SQLite file
+ *   4. two Strapi nodes (child processes) on one PostgreSQL database and one Redis (127.0.0.1:6379)
+ *   5. the smoke test: `strapi build` once, then `strapi start` twice on one SQLite file
  * Prints one closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
- * Options: --only=unit,sqlite,postgres,smoke   (default: all)
+ * Options: --only=unit,sqlite,postgres,multinode,smoke   (default: all)
  */
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -15,13 +16,14 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'sqlite', 'postgres', 'smoke'];
+const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'sqlite', 'postgres', 'multinode', 'smoke'];
 const extra = process.argv.slice(2).filter((a) => !a.startsWith('--only='));
 
 const stages = [
   { name: 'unit', args: ['--selectProjects', 'unit'], env: {} },
   { name: 'sqlite', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'sqlite' } },
   { name: 'postgres', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'postgres' } },
+  { name: 'multinode', args: ['--selectProjects', 'multinode'], env: { TEST_DB: 'postgres' } },
   { name: 'smoke', args: ['--selectProjects', 'smoke'], env: {} },
 ].filter((s) => only.includes(s.name));
 

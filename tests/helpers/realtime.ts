@@ -77,6 +77,17 @@ export async function startChat(
 
 const sockets: AnySocket[] = [];
 
+/**
+ * Starts a chat and connects its visitor at once, as the widget does: a chat whose visitor no
+ * node sees for the grace period ends (tests use a grace of a few seconds).
+ */
+export async function startConnectedChat(strapi: Core.Strapi, base: string, body: Partial<StartChat.Request> & { departmentId: number }) {
+  const started = await startChat(strapi, body);
+  const v = visitorSocket(base, { chatId: started.chatId, token: started.token });
+  const state = await next(v, 'chat:state');
+  return { ...started, v, state };
+}
+
 export function visitorSocket(base: string, auth: { chatId: number; token: string; lastSeq?: number } | (() => object), opts: object = {}): AnySocket {
   const s = connect(`${base}/visitor`, {
     auth: typeof auth === 'function' ? (cb: (a: object) => void) => cb(auth()) : auth,

@@ -1,5 +1,5 @@
 import { startStrapi, type TestApp } from '../../helpers/strapi';
-import { agentSocket, closeAllSockets, collect, connected, createAgent, departmentId, listen, next, send, startChat, visitorSocket, type AnySocket } from '../../helpers/realtime';
+import { agentSocket, closeAllSockets, collect, connected, createAgent, departmentId, listen, next, send, startChat, startConnectedChat, visitorSocket, type AnySocket } from '../../helpers/realtime';
 
 let app: TestApp;
 let base: string;
@@ -7,7 +7,7 @@ let suporte: number;
 let financeiro: number;
 
 beforeAll(async () => {
-  app = await startStrapi({ env: { LIVE_CHAT_GRACE_SECONDS: '2', LIVE_CHAT_SWEEP_INTERVAL_MS: '200', LIVE_CHAT_RATE_START_POINTS: '10000' } });
+  app = await startStrapi({ env: { LIVE_CHAT_GRACE_SECONDS: '3', LIVE_CHAT_SWEEP_INTERVAL_MS: '200', LIVE_CHAT_RATE_START_POINTS: '10000' } });
   base = await listen(app.strapi);
   suporte = await departmentId(app.strapi, 'Suporte');
   financeiro = await departmentId(app.strapi, 'Financeiro');
@@ -29,21 +29,22 @@ async function onlineAgent(opts: Parameters<typeof createAgent>[1] = {}) {
 }
 
 async function activeChat(agentSock: AnySocket, departmentIdValue = suporte) {
-  const started = await startChat(app.strapi, { departmentId: departmentIdValue });
-  const v = visitorSocket(base, { chatId: started.chatId, token: started.token });
-  await next(v, 'chat:state');
+  const { v, ...started } = await startConnectedChat(app.strapi, base, { departmentId: departmentIdValue });
   const acc = await send(agentSock, 'chat:accept', { chatId: started.chatId });
-  expect(acc.ok).toBe(true);
+  expect(acc).toMatchObject({ ok: true });
   return { ...started, v };
 }
 
 describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?? 'sqlite'})`, () => {
   it('queue positions move as the head is accepted', async () => {
     const agent = await onlineAgent();
+    // visitors connect at once: a visitor nobody sees for the grace period (3 s here) is gone
     const first = await startChat(app.strapi, { departmentId: financeiro });
+    const v1 = visitorSocket(base, { chatId: first.chatId, token: first.token });
     const second = await startChat(app.strapi, { departmentId: financeiro });
-    expect(second.queue?.position).toBe(2);
     const v2 = visitorSocket(base, { chatId: second.chatId, token: second.token });
+    expect(second.queue?.position).toBe(2);
+    await next(v1, 'chat:state');
     expect((await next(v2, 'chat:state')).queue.position).toBe(2);
     const moved = next(v2, 'queue:position', (q) => q.position === 1);
     expect((await send(agent.socket, 'chat:accept', { chatId: first.chatId })).ok).toBe(true);
@@ -55,10 +56,10 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
   it('50 agents accepting one chat at once: exactly one wins, the others get already_taken', async () => {
     const agents = [] as Awaited<ReturnType<typeof onlineAgent>>[];
     for (let i = 0; i < 50; i++) agents.push(await onlineAgent());
-    const started = await startChat(app.strapi, { departmentId: suporte });
+    const started = await startConnectedChat(app.strapi, base, { departmentId: suporte });
     const results = await Promise.all(agents.map((a) => send(a.socket, 'chat:accept', { chatId: started.chatId })));
     const winners = results.filter((r) => r.ok);
-    expect(winners).toHaveLength(1);
+    expect({ winners: winners.length, codes: [...new Set(results.filter((r) => !r.ok).map((r) => r.error.code))] }).toEqual({ winners: 1, codes: ['already_taken'] });
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.error.code === 'already_taken')).toBe(true);
     const row = await chatRow(started.chatId);
     expect(row.status).toBe('active');
@@ -69,10 +70,9 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
     await app.strapi.plugin('live-chat').service('settings').set({ agentCap: 2 });
     try {
       const agent = await onlineAgent();
-      const chats = await Promise.all([1, 2, 3, 4, 5].map(() => startChat(app.strapi, { departmentId: suporte })));
+      const chats = await Promise.all([1, 2, 3, 4, 5].map(() => startConnectedChat(app.strapi, base, { departmentId: suporte })));
       const results = await Promise.all(chats.map((c) => send(agent.socket, 'chat:accept', { chatId: c.chatId })));
-      expect(results.filter((r) => r.ok)).toHaveLength(2);
-      expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.error.code === 'agent_cap_reached')).toBe(true);
+      expect({ won: results.filter((r) => r.ok).length, codes: [...new Set(results.filter((r) => !r.ok).map((r) => r.error.code))] }).toEqual({ won: 2, codes: ['agent_cap_reached'] });
       // leave the queue empty for the next tests
       const other = await onlineAgent();
       for (const c of chats) await send(other.socket, 'chat:accept', { chatId: c.chatId });
@@ -84,7 +84,7 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
   it('transfer to another department: the chat waits again at the head of that queue', async () => {
     const ana = await onlineAgent();
     const bia = await onlineAgent({ superAdmin: false, departments: [financeiro] });
-    const waiting = await startChat(app.strapi, { departmentId: financeiro });
+    const waiting = await startConnectedChat(app.strapi, base, { departmentId: financeiro });
     const chat = await activeChat(ana.socket, suporte);
     const requeued = next(chat.v, 'chat:requeued');
     const arrived = next(bia.socket, 'queue:added', (q) => q.chatId === chat.chatId);
@@ -176,7 +176,7 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
     const state = await next(again, 'chat:state');
     expect(state.chat.status).toBe('active');
     // stays open across several sweeps while connected
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, 3500));
     expect((await chatRow(chat.chatId)).status).toBe('active');
   });
 
@@ -231,7 +231,7 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
       expect(await send(bia.socket, 'messages:sync', { chatId: chat.chatId, afterSeq: 0 })).toMatchObject({ ok: false, error: { code: 'not_serving_department' } });
       expect(await send(bia.socket, 'message:send', { chatId: chat.chatId, clientId: 'b', body: 'x', visibility: 'agents' })).toMatchObject({ ok: false, error: { code: 'not_serving_department' } });
       expect(await send(bia.socket, 'chat:close', { chatId: chat.chatId })).toMatchObject({ ok: false, error: { code: 'not_serving_department' } });
-      const other = await startChat(app.strapi, { departmentId: suporte });
+      const other = await startConnectedChat(app.strapi, base, { departmentId: suporte });
       expect(await send(bia.socket, 'chat:accept', { chatId: other.chatId })).toMatchObject({ ok: false, error: { code: 'not_serving_department' } });
       // another agent of the department may not reply in or close someone else's chat
       const caio = await onlineAgent();
@@ -244,7 +244,7 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
       expect(await send(ana.socket, 'message:send', { chatId: chat.chatId, clientId: 'late', body: 'x' })).toMatchObject({ ok: false, error: { code: 'chat_closed' } });
       const away = await onlineAgent();
       await send(away.socket, 'presence:set', { presence: 'away' });
-      const third = await startChat(app.strapi, { departmentId: suporte });
+      const third = await startConnectedChat(app.strapi, base, { departmentId: suporte });
       expect(await send(away.socket, 'chat:accept', { chatId: third.chatId })).toMatchObject({ ok: false, error: { code: 'agent_not_online' } });
       await send(caio.socket, 'chat:accept', { chatId: third.chatId });
     });

@@ -51,12 +51,9 @@ export async function attachRealtime(strapi: Core.Strapi): Promise<Realtime> {
     io,
     async close() {
       getService(strapi, 'notifier').setServer(null);
-      io.disconnectSockets(true);
-      await new Promise<void>((resolve) => {
-        // io.close() would also close Strapi's HTTP server: close only the engine
-        io.engine.close();
-        resolve();
-      });
+      // io.close() would also close Strapi's HTTP server: close only the engine. Clients see a
+      // transport close and reconnect by themselves (to this node when it is back, or another).
+      io.engine.close();
       for (const c of redisClients) c.disconnect();
     },
   };

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Namespace, Server } from 'socket.io';
-import type { Effect } from '../domain';
+import { queueInfo, type Effect } from '../domain';
 import { getService } from '../utils';
 
 /** Room names, the same on every node (the Redis adapter carries them between nodes). */
@@ -35,7 +35,6 @@ const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
       const queue = await chats().queue(departmentId);
       if (queue.length === 0) return;
       const waits = await chats().recentWaits(departmentId);
-      const { queueInfo } = await import('../domain');
       for (const c of queue) {
         const info = queueInfo(queue, c.id, waits, now);
         if (info) v.to(rooms.chat(c.id)).emit('queue:position', info);
