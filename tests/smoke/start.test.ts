@@ -86,6 +86,17 @@ test('npm start serves /admin, /api and /graphql, and a second start does not re
       body: JSON.stringify({ query: '{ departments(sort: "sortOrder") { name } }' }),
     });
     expect((await gql.json()).data.departments.map((d: any) => d.name)).toEqual(['Comercial', 'Financeiro', 'Suporte', 'Websites']);
+
+    // the live-chat plugin runs from its TypeScript source under `strapi start` too
+    const config = await (await fetch(`${first.base}/api/live-chat/widget-config`)).json();
+    const suporte = config.departments.find((d: any) => d.name === 'Suporte');
+    const started = await fetch(`${first.base}/api/live-chat/chats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Smoke', email: 'smoke@example.com', question: 'Funciona?', departmentId: suporte.id }),
+    });
+    expect(started.status).toBe(201);
+    expect((await started.json()).queue.position).toBe(1);
   } finally {
     await stop(first.child);
   }
