@@ -81,6 +81,8 @@ export async function startStrapi(options: { db?: TestDb; env?: Record<string, s
   fs.mkdirSync(uploadTmpDir, { recursive: true });
   const database = await createTestDatabase(db, tmpDir);
 
+  // a test file's settings must not leak into the next file run by the same jest worker
+  for (const key of Object.keys(process.env)) if (key.startsWith('LIVE_CHAT_') || key === 'REDIS_URL') delete process.env[key];
   Object.assign(process.env, TEST_SECRETS, database.env, {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',

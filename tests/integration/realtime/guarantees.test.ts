@@ -41,11 +41,13 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
     // visitors connect at once: a visitor nobody sees for the grace period (3 s here) is gone
     const first = await startChat(app.strapi, { departmentId: financeiro });
     const v1 = visitorSocket(base, { chatId: first.chatId, token: first.token });
+    const s1 = next(v1, 'chat:state');
     const second = await startChat(app.strapi, { departmentId: financeiro });
     const v2 = visitorSocket(base, { chatId: second.chatId, token: second.token });
+    const s2 = next(v2, 'chat:state');
     expect(second.queue?.position).toBe(2);
-    await next(v1, 'chat:state');
-    expect((await next(v2, 'chat:state')).queue.position).toBe(2);
+    await s1;
+    expect((await s2).queue.position).toBe(2);
     const moved = next(v2, 'queue:position', (q) => q.position === 1);
     expect((await send(agent.socket, 'chat:accept', { chatId: first.chatId })).ok).toBe(true);
     expect(await moved).toMatchObject({ position: 1, queueLength: 1 });

@@ -12,12 +12,12 @@ export const knexOf = (strapi: Core.Strapi): Knex => strapi.db.connection as unk
 export const isPostgres = (strapi: Core.Strapi) => strapi.db.dialect.client === 'postgres';
 
 /**
- * Times written through knex must look exactly like the ones Strapi's query layer writes, so that
- * both compare and sort alike: a UTC "YYYY-MM-DD HH:mm:ss.SSS" string on SQLite, a Date on
- * PostgreSQL (the driver converts).
+ * Times written through knex must be stored exactly like the ones Strapi's query layer writes,
+ * so that both compare and sort alike: on SQLite, epoch milliseconds (what knex's better-sqlite3
+ * client makes of a Date; a string would compare greater than every number); on PostgreSQL, a
+ * Date (the driver converts).
  */
-export const toDbTime = (strapi: Core.Strapi, d: Date): string | Date =>
-  isPostgres(strapi) ? d : d.toISOString().replace('T', ' ').replace('Z', '');
+export const toDbTime = (strapi: Core.Strapi, d: Date): number | Date => (isPostgres(strapi) ? d : d.getTime());
 
 export const fromDbTime = (v: unknown): string | null => {
   if (v === null || v === undefined) return null;
