@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { randomBytes } from 'crypto';
 import type { Knex } from 'knex';
 import type { Services } from './services';
 
@@ -40,16 +41,22 @@ export const parseJsonArray = (v: unknown): string[] => {
   return [];
 };
 
-/** Strapi's documentId format: 24 lowercase alphanumerics. */
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+/** Strapi's documentId shape (24 lowercase alphanumerics), from random bytes drawn in batches. */
 export const newDocumentId = () => {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = require('crypto').randomBytes(24) as Buffer;
+  if (poolAt + 23 > pool.length) {
+    pool = randomBytes(23 * 256);
+    poolAt = 0;
+  }
   let out = 'm';
-  for (let i = 1; i < 24; i++) out += alphabet[bytes[i] % alphabet.length];
+  for (let i = 0; i < 23; i++) out += ALPHABET[pool[poolAt++] % ALPHABET.length];
   return out;
 };
 
 export const isUniqueViolation = (err: unknown) => {
   const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed|duplicate key value/.test(e?.message ?? '');
 };

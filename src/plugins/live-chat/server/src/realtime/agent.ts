@@ -90,13 +90,21 @@ export function setupAgentNamespace(strapi: Core.Strapi, nsp: Namespace) {
         if (!parsed.ok) return parsed;
         const { chatId, clientId, body } = parsed.value;
         const visibility = parsed.value.visibility ?? 'public';
-        // public replies only in one's own active chat; notes in any open chat of one's departments
-        const found = await chatFor(agent, chatId, visibility === 'public');
-        if (!found.ok) return found;
-        if (visibility === 'public' && found.chat.status !== 'active') {
-          return { ok: false, error: err(domain.isFinal(found.chat.status) ? 'chat_closed' : 'invalid_state', 'Accept the chat before replying') };
+        // a public reply: the append itself checks that the chat is active and this agent's (the
+        // hot path reads nothing first); a note: any open chat of the agent's departments
+        if (visibility === 'agents') {
+          const found = await chatFor(agent, chatId, false);
+          if (!found.ok) return found;
         }
-        const res = await messages().append({ chatId, sender: 'agent', senderName: agent.name, agentId: agent.id, clientId, body, visibility });
+        const res = await messages().append(
+          { chatId, sender: 'agent', senderName: agent.name, agentId: agent.id, clientId, body, visibility },
+          visibility === 'public' ? { agentId: agent.id } : {}
+        );
+        if (!res.ok && res.error.code === 'forbidden') {
+          // say why precisely: another department's chat, or another agent's
+          const found = await chatFor(agent, chatId, true);
+          if (!found.ok) return found;
+        }
         if (!res.ok) return res;
         if (!res.duplicate) {
           if (visibility === 'public') notifier().visitors()?.to(rooms.chat(chatId)).emit('message:created', res.message);

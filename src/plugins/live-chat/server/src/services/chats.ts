@@ -221,10 +221,38 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
       return rows.map((r: any) => (Date.parse(fromDbTime(r.accepted_at)!) - Date.parse(fromDbTime(r.queued_at)!)) / 1000);
     },
 
+    /**
+     * What the waiting visitor is told, from two counts (no queue load): its position is the
+     * number of waiting chats of its department ordered before it, itself included.
+     */
     async queueInfo(chat: ChatRecord, now = new Date()): Promise<QueueInfo | null> {
       if (chat.status !== 'waiting') return null;
-      const [queue, waits] = await Promise.all([service.queue(chat.departmentId), service.recentWaits(chat.departmentId)]);
-      return domain.queueInfo(queue, chat.id, waits, now);
+      const queuedAt = toDbTime(strapi, new Date(chat.queuedAt));
+      const waiting = () => knex()('chats').where({ department_id: chat.departmentId, status: 'waiting' });
+      const [ahead, total, waits] = await Promise.all([
+        waiting()
+          .andWhere((q) =>
+            q
+              .where('priority', '>', chat.priority)
+              .orWhere((q2) =>
+                q2.where('priority', chat.priority).andWhere((q3) =>
+                  q3.where('queued_at', '<', queuedAt).orWhere((q4) => q4.where('queued_at', queuedAt).andWhere('id', '<=', chat.id))
+                )
+              )
+          )
+          .count({ n: '*' })
+          .first(),
+        waiting().count({ n: '*' }).first(),
+        service.recentWaits(chat.departmentId),
+      ]);
+      const position = Number(ahead?.n ?? 0);
+      if (position < 1) return null;
+      return {
+        position,
+        queueLength: Number(total?.n ?? 0),
+        waitingSeconds: domain.waitingSeconds(chat.queuedAt, now),
+        estimatedWaitSeconds: domain.estimateWaitSeconds(waits, position),
+      };
     },
 
     /**

@@ -16,6 +16,8 @@ export const rooms = {
  */
 const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
   let io: Server | null = null;
+  /** departments whose waiting visitors are due a position update, coalesced per 100 ms */
+  const pending = new Map<number, NodeJS.Timeout>();
   const visitors = (): Namespace | null => io?.of('/visitor') ?? null;
   const agents = (): Namespace | null => io?.of('/agent') ?? null;
   const chats = () => getService(strapi, 'chats');
@@ -23,6 +25,7 @@ const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
   const service = {
     setServer(server: Server | null) {
       io = server;
+      if (!server) service.cancelRefreshes();
     },
     server: () => io,
     visitors,
@@ -50,7 +53,26 @@ const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
           strapi.log.error(`[live-chat] could not deliver ${e.type} ${e.event}: ${(err as Error).message}`);
         }
       }
-      for (const id of departmentsToRefresh) await service.refreshPositions(id);
+      for (const id of departmentsToRefresh) service.scheduleRefresh(id);
+    },
+
+    /**
+     * Positions change for everyone behind a chat that leaves or jumps the queue; a burst of such
+     * changes (many accepts at once) sends one update per visitor, not one per change.
+     */
+    scheduleRefresh(departmentId: number, delayMs = 100) {
+      if (pending.has(departmentId) || !io) return;
+      const timer = setTimeout(() => {
+        pending.delete(departmentId);
+        service.refreshPositions(departmentId).catch((err) => strapi.log.error(`[live-chat] positions: ${(err as Error).message}`));
+      }, delayMs);
+      timer.unref();
+      pending.set(departmentId, timer);
+    },
+
+    cancelRefreshes() {
+      for (const t of pending.values()) clearTimeout(t);
+      pending.clear();
     },
 
     async one(e: Effect, refresh: Set<number>) {
@@ -58,13 +80,16 @@ const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
       const v = visitors();
       switch (e.type) {
         case 'notify-department': {
-          refresh.add(e.departmentId);
-          if (!a) return;
-          if (e.event === 'queue:added') {
+          if (e.event === 'queue:removed') {
+            refresh.add(e.departmentId);
+            a?.to(rooms.department(e.departmentId)).emit('queue:removed', { chatId: e.chatId, reason: e.reason, agentId: e.agentId });
+          } else {
             const chat = await chats().get(e.chatId);
             if (!chat || chat.status !== 'waiting') return;
-            const queue = await chats().queue(e.departmentId);
-            const position = queue.findIndex((c) => c.id === chat.id) + 1;
+            // a new chat joins at the tail: nobody else moves; a requeued one jumps to the head
+            if (chat.priority > 0) refresh.add(e.departmentId);
+            if (!a) return;
+            const position = (await chats().queueInfo(chat))?.position ?? 0;
             a.to(rooms.department(e.departmentId)).emit('queue:added', {
               chatId: chat.id,
               departmentId: chat.departmentId,
@@ -75,8 +100,6 @@ const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
               queuedAt: chat.queuedAt,
               position,
             });
-          } else {
-            a.to(rooms.department(e.departmentId)).emit('queue:removed', { chatId: e.chatId, reason: e.reason, agentId: e.agentId });
           }
           return;
         }
