@@ -36,6 +36,9 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
   }
 
   const busyTimeout = env.int('DATABASE_BUSY_TIMEOUT', 10000);
+  // NORMAL: in WAL mode a commit is durable across a crash of the process, not of the machine
+  const synchronous = ['OFF', 'NORMAL', 'FULL'].includes(env('DATABASE_SQLITE_SYNCHRONOUS', 'NORMAL')) ? env('DATABASE_SQLITE_SYNCHRONOUS', 'NORMAL') : 'NORMAL';
+  const autocheckpoint = env.int('DATABASE_SQLITE_WAL_AUTOCHECKPOINT', 1000);
   const filename = env('DATABASE_FILENAME', '.tmp/data.db');
   return {
     connection: {
@@ -51,7 +54,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
         afterCreate(conn: any, done: (err?: Error, conn?: unknown) => void) {
           try {
             conn.pragma('journal_mode = WAL');
-            conn.pragma('synchronous = NORMAL');
+            conn.pragma(`synchronous = ${synchronous}`);
+            conn.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
             conn.pragma(`busy_timeout = ${busyTimeout}`);
             conn.pragma('foreign_keys = ON');
             done(undefined, conn);

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { installUploadGuard } from './upload/guard';
 import { ensureIndexes } from './bootstrap/indexes';
+import { startSqliteCheckpointer } from './bootstrap/sqlite-checkpointer';
 import { grantPublicDepartmentRead, seedDepartments } from './bootstrap/seed';
 
 const READ_ONLY_TYPES = [
@@ -9,6 +10,8 @@ const READ_ONLY_TYPES = [
   'api::message.message',
   'api::attachment.attachment',
 ] as const;
+
+let stopCheckpointer: (() => Promise<void>) | null = null;
 
 export default {
   register({ strapi }: { strapi: Core.Strapi }) {
@@ -23,10 +26,16 @@ export default {
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
+    stopCheckpointer = await startSqliteCheckpointer(strapi);
     await ensureIndexes(strapi);
     await seedDepartments(strapi);
     await grantPublicDepartmentRead(strapi);
     // after the admin's own bootstrap, which creates its default roles only when none exists
     await strapi.plugin('live-chat')?.service('agents').ensureAgentRole();
+  },
+
+  async destroy() {
+    await stopCheckpointer?.();
+    stopCheckpointer = null;
   },
 };
