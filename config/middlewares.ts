@@ -37,6 +37,7 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
   },
   'global::upload-guard',
   'strapi::session',
+  'global::private-files',
   'strapi::favicon',
   'strapi::public',
 ];

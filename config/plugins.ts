@@ -32,6 +32,22 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Plugin =>
       apolloServer: { introspection: env.bool('GRAPHQL_INTROSPECTION', true) },
     },
   },
+  email: {
+    config: {
+      provider: 'nodemailer',
+      providerOptions: {
+        host: env('SMTP_HOST', '127.0.0.1'),
+        port: env.int('SMTP_PORT', 25),
+        secure: env.bool('SMTP_SECURE', false),
+        // credentials only when given: a local relay usually takes none
+        ...(env('SMTP_USER', '') ? { auth: { user: env('SMTP_USER'), pass: env('SMTP_PASS', '') } } : {}),
+      },
+      settings: {
+        defaultFrom: env('EMAIL_FROM', 'Atendimento <no-reply@localhost>'),
+        defaultReplyTo: env('EMAIL_REPLY_TO', env('EMAIL_FROM', 'Atendimento <no-reply@localhost>')),
+      },
+    },
+  },
   'live-chat': {
     enabled: true,
     resolve: './src/plugins/live-chat',
@@ -41,6 +57,11 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Plugin =>
       waitingLimitSeconds: env.int('LIVE_CHAT_WAITING_LIMIT_SECONDS', 300),
       agentCap: env.int('LIVE_CHAT_AGENT_CAP', 0),
       postCloseWindowSeconds: env.int('LIVE_CHAT_POST_CLOSE_SECONDS', 86400),
+      idleSeconds: env.int('LIVE_CHAT_IDLE_SECONDS', 1800),
+      privacyNotice: env(
+        'LIVE_CHAT_PRIVACY_NOTICE',
+        'Usamos seu nome e e-mail apenas para responder ao seu atendimento. A conversa fica registrada para melhorarmos o suporte.'
+      ),
       // how often each node heartbeats its sockets and runs the sweeper
       sweepIntervalMs: env.int('LIVE_CHAT_SWEEP_INTERVAL_MS', 5000),
       redisUrl: env('REDIS_URL', ''),
@@ -50,6 +71,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Plugin =>
         startPerIp: { points: env.int('LIVE_CHAT_RATE_START_POINTS', 10), duration: env.int('LIVE_CHAT_RATE_START_SECONDS', 600) },
         messagesPerChat: { points: env.int('LIVE_CHAT_RATE_MESSAGE_POINTS', 30), duration: env.int('LIVE_CHAT_RATE_MESSAGE_SECONDS', 10) },
         messagesPerIp: { points: env.int('LIVE_CHAT_RATE_MESSAGE_IP_POINTS', 120), duration: env.int('LIVE_CHAT_RATE_MESSAGE_IP_SECONDS', 10) },
+        leavePerIp: { points: env.int('LIVE_CHAT_RATE_LEAVE_IP_POINTS', 5), duration: env.int('LIVE_CHAT_RATE_LEAVE_IP_SECONDS', 3600) },
+        leavePerEmail: { points: env.int('LIVE_CHAT_RATE_LEAVE_EMAIL_POINTS', 3), duration: env.int('LIVE_CHAT_RATE_LEAVE_EMAIL_SECONDS', 3600) },
       },
     },
   },

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { installUploadGuard } from './upload/guard';
+import { installPrivateStorage } from './upload/private-storage';
 import { ensureIndexes } from './bootstrap/indexes';
 import { startSqliteCheckpointer } from './bootstrap/sqlite-checkpointer';
 import { grantPublicDepartmentRead, seedDepartments } from './bootstrap/seed';
@@ -16,6 +17,7 @@ let stopCheckpointer: (() => Promise<void>) | null = null;
 export default {
   register({ strapi }: { strapi: Core.Strapi }) {
     installUploadGuard(strapi);
+    installPrivateStorage(strapi);
 
     // GraphQL is for reading the history: no mutations for the chat types.
     const graphql = strapi.plugin('graphql');

@@ -24,6 +24,8 @@ export interface TestApp {
   tmpDir: string;
   publicDir: string;
   uploadTmpDir: string;
+  /** where uploaded files are stored (outside any public folder) */
+  uploadsDir: string;
   /** boots time in ms, for docs/performance.md */
   bootMs: number;
   stop(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startStrapi(options: { db?: TestDb; env?: Record<string, s
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'livechat-test-'));
   const publicDir = path.join(tmpDir, 'public');
   const uploadTmpDir = path.join(tmpDir, 'incoming');
+  const uploadsDir = path.join(tmpDir, 'files');
   fs.mkdirSync(path.join(publicDir, 'uploads'), { recursive: true });
   fs.mkdirSync(uploadTmpDir, { recursive: true });
   const database = await createTestDatabase(db, tmpDir);
@@ -89,6 +92,7 @@ export async function startStrapi(options: { db?: TestDb; env?: Record<string, s
     PORT: '0',
     PUBLIC_DIR: publicDir,
     UPLOAD_TMP_DIR: uploadTmpDir,
+    UPLOADS_DIR: uploadsDir,
     STRAPI_TELEMETRY_DISABLED: 'true',
     STRAPI_DISABLE_UPDATE_NOTIFICATION: 'true',
     BROWSER: 'none',
@@ -109,6 +113,7 @@ export async function startStrapi(options: { db?: TestDb; env?: Record<string, s
       tmpDir,
       publicDir,
       uploadTmpDir,
+      uploadsDir,
       bootMs,
       async stop() {
         await strapi.destroy();

@@ -27,7 +27,7 @@ const upload = (buffer: Buffer, filename: string, contentType?: string) =>
     .set('Authorization', `Bearer ${token}`)
     .attach('files', buffer, contentType ? { filename, contentType } : { filename });
 
-const storedFiles = () => listFiles(path.join(app.publicDir, 'uploads'));
+const storedFiles = () => [...listFiles(app.uploadsDir), ...listFiles(path.join(app.publicDir, 'uploads'))];
 const mediaCount = () => app.strapi.db.query('plugin::upload.file').count();
 
 /** a valid PNG padded with trailing bytes (ignored by decoders) up to `size` bytes */
@@ -50,8 +50,17 @@ describe('upload pipeline: the help page file rules', () => {
     expect(file.formats ?? null).toBeNull();
     const after = storedFiles();
     expect(after.length).toBe(before + 1);
-    const stored = fs.readFileSync(path.join(app.publicDir, file.url));
-    expect(stored.equals(bytes)).toBe(true);
+    // stored outside the public folder, served by a signed URL only
+    expect(listFiles(path.join(app.publicDir, 'uploads'))).toEqual([]);
+    expect(file.url).toMatch(/^\/files\/[^?]+\?exp=\d+&sig=/);
+    const served = await http().get(file.url).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(served.status).toBe(200);
+    expect((served.body as Buffer).equals(bytes)).toBe(true);
+    await http().get(file.url.replace(/\?.*$/, '')).expect(403);
   });
 
   it.each(refused)('refuses %s with a clear 4xx and leaves nothing behind', async (name) => {
@@ -114,12 +123,17 @@ describe('upload pipeline: the help page file rules', () => {
     await waitFor(() => listFiles(app.uploadTmpDir).length === 0);
   });
 
-  it('serves uploaded files with X-Content-Type-Options: nosniff', async () => {
+  it('serves uploaded files with X-Content-Type-Options: nosniff, as downloads unless verified images', async () => {
     const res = await upload(fs.readFileSync(path.join(FIXTURES, 'html-disguised.sql')), 'html-disguised.sql');
     expect(res.status).toBe(201);
     const served = await http().get(res.body[0].url).expect(200);
     expect(served.headers['x-content-type-options']).toBe('nosniff');
     expect(served.headers['content-type']).not.toMatch(/html/);
+    expect(served.headers['content-disposition']).toMatch(/^attachment/);
+    const png = await upload(fs.readFileSync(path.join(FIXTURES, 'sample.png')), 'sample.png');
+    const image = await http().get(png.body[0].url).expect(200);
+    expect(image.headers['content-disposition']).toMatch(/^inline/);
+    expect(image.headers['x-content-type-options']).toBe('nosniff');
   });
 });
 

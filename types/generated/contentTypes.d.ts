@@ -552,10 +552,14 @@ export interface ApiChatChat extends Struct.CollectionTypeSchema {
     localizations: Schema.Attribute.Relation<'oneToMany', 'api::chat.chat'> &
       Schema.Attribute.Private;
     messages: Schema.Attribute.Relation<'oneToMany', 'api::message.message'>;
+    offeredLeaveAt: Schema.Attribute.DateTime & Schema.Attribute.Private;
     pageUrl: Schema.Attribute.String &
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 2048;
       }>;
+    priority: Schema.Attribute.Integer &
+      Schema.Attribute.Required &
+      Schema.Attribute.DefaultTo<0>;
     publishedAt: Schema.Attribute.DateTime;
     question: Schema.Attribute.Text &
       Schema.Attribute.Required &
@@ -587,6 +591,7 @@ export interface ApiChatChat extends Struct.CollectionTypeSchema {
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 128;
       }>;
+    transcriptSentAt: Schema.Attribute.DateTime & Schema.Attribute.Private;
     updatedAt: Schema.Attribute.DateTime;
     updatedBy: Schema.Attribute.Relation<'oneToOne', 'admin::user'> &
       Schema.Attribute.Private;
@@ -594,7 +599,6 @@ export interface ApiChatChat extends Struct.CollectionTypeSchema {
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 512;
       }>;
-    visitorDisconnectedAt: Schema.Attribute.DateTime & Schema.Attribute.Private;
     visitorEmail: Schema.Attribute.Email &
       Schema.Attribute.Required &
       Schema.Attribute.SetMinMaxLength<{
@@ -605,6 +609,7 @@ export interface ApiChatChat extends Struct.CollectionTypeSchema {
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 100;
       }>;
+    visitorSeenAt: Schema.Attribute.DateTime & Schema.Attribute.Private;
   };
 }
 
@@ -623,6 +628,8 @@ export interface ApiDepartmentDepartment extends Struct.CollectionTypeSchema {
     active: Schema.Attribute.Boolean &
       Schema.Attribute.Required &
       Schema.Attribute.DefaultTo<true>;
+    agents: Schema.Attribute.Relation<'manyToMany', 'admin::user'> &
+      Schema.Attribute.Private;
     businessHours: Schema.Attribute.JSON;
     chats: Schema.Attribute.Relation<'oneToMany', 'api::chat.chat'>;
     createdAt: Schema.Attribute.DateTime;
@@ -867,6 +874,54 @@ export interface PluginI18NLocale extends Struct.CollectionTypeSchema {
     updatedAt: Schema.Attribute.DateTime;
     updatedBy: Schema.Attribute.Relation<'oneToOne', 'admin::user'> &
       Schema.Attribute.Private;
+  };
+}
+
+export interface PluginLiveChatAgentPresence
+  extends Struct.CollectionTypeSchema {
+  collectionName: 'live_chat_agent_presences';
+  info: {
+    description: "An agent's chosen presence and when a node last saw one of its sockets";
+    displayName: 'Agent presence';
+    pluralName: 'agent-presences';
+    singularName: 'agent-presence';
+  };
+  options: {
+    draftAndPublish: false;
+  };
+  pluginOptions: {
+    'content-manager': {
+      visible: false;
+    };
+    'content-type-builder': {
+      visible: false;
+    };
+  };
+  attributes: {
+    createdAt: Schema.Attribute.DateTime;
+    createdBy: Schema.Attribute.Relation<'oneToOne', 'admin::user'> &
+      Schema.Attribute.Private;
+    lastSeenAt: Schema.Attribute.DateTime;
+    locale: Schema.Attribute.String & Schema.Attribute.Private;
+    localizations: Schema.Attribute.Relation<
+      'oneToMany',
+      'plugin::live-chat.agent-presence'
+    > &
+      Schema.Attribute.Private;
+    name: Schema.Attribute.String &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 160;
+      }>;
+    presence: Schema.Attribute.Enumeration<['online', 'away', 'offline']> &
+      Schema.Attribute.Required &
+      Schema.Attribute.DefaultTo<'offline'>;
+    publishedAt: Schema.Attribute.DateTime;
+    updatedAt: Schema.Attribute.DateTime;
+    updatedBy: Schema.Attribute.Relation<'oneToOne', 'admin::user'> &
+      Schema.Attribute.Private;
+    userId: Schema.Attribute.Integer &
+      Schema.Attribute.Required &
+      Schema.Attribute.Unique;
   };
 }
 
@@ -1249,6 +1304,7 @@ declare module '@strapi/strapi' {
       'plugin::content-releases.release': PluginContentReleasesRelease;
       'plugin::content-releases.release-action': PluginContentReleasesReleaseAction;
       'plugin::i18n.locale': PluginI18NLocale;
+      'plugin::live-chat.agent-presence': PluginLiveChatAgentPresence;
       'plugin::review-workflows.workflow': PluginReviewWorkflowsWorkflow;
       'plugin::review-workflows.workflow-stage': PluginReviewWorkflowsWorkflowStage;
       'plugin::upload.file': PluginUploadFile;

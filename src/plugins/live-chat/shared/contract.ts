@@ -56,6 +56,8 @@ export const LIMITS = {
   reason: 64,
   pageUrl: 2048,
   locale: 16,
+  ratingComment: 1000,
+  privacyNotice: 1000,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -78,6 +80,10 @@ export const ERROR_CODES = [
   'message_too_long',
   'duplicate',
   'internal_error',
+  /** The transcript was already sent (once per chat). */
+  'already_sent',
+  /** The post-closing window is over: the chat token no longer allows this. */
+  'expired',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -188,6 +194,8 @@ export interface DepartmentInfo {
   open: boolean;
   timezone: string;
   businessHours: BusinessHours | null;
+  /** Someone can answer now (online and open): if false, starting a chat leaves a message. */
+  canAnswer: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +209,12 @@ export declare namespace WidgetConfig {
       gracePeriodSeconds: number;
       waitingLimitSeconds: number;
       maxMessageLength: number;
+      /** Shown on the start form. */
+      privacyNotice: string;
+      /** An active chat silent on both sides this long is closed as idle (0 = never). */
+      idleSeconds: number;
+      /** How long after the closing the chat token still allows rating and the transcript. */
+      postCloseWindowSeconds: number;
     };
   }
 }
@@ -218,10 +232,36 @@ export declare namespace StartChat {
     chatId: number;
     /** Shown once; the server keeps only its hash. */
     token: string;
+    /** `left_message` when nobody could answer: the question was left as a message. */
     status: ChatStatus;
     queue: QueueInfo | null;
   }
 }
+
+/** `POST /chats/:id/rating` with `Authorization: Bearer <chat token>`, after the chat is over. */
+export declare namespace Rating {
+  export interface Request {
+    /** 1 to 5 */
+    rating: number;
+    comment?: string;
+  }
+  export interface Response {
+    rating: number;
+    comment: string | null;
+  }
+}
+
+/** `POST /chats/:id/transcript` with `Authorization: Bearer <chat token>`: sent once, only to the
+ * chat's own e-mail address (a body with any field, e.g. `email`, is refused). */
+export declare namespace Transcript {
+  export type Request = EmptyPayload;
+  export interface Response {
+    sentAt: string;
+  }
+}
+
+export const LEAVE_OFFER_REASONS = ['nobody_online', 'waited_too_long'] as const;
+export type LeaveOfferReason = (typeof LEAVE_OFFER_REASONS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Socket.IO, namespace /visitor
@@ -243,6 +283,8 @@ export interface VisitorServerToClient {
   'message:created': (m: MessageDto) => void;
   typing: (p: { from: 'agent'; name: string | null; typing: boolean }) => void;
   'chat:closed': (p: { closedBy: ClosedBy; reason: string; closedAt: string; status: ChatStatus }) => void;
+  /** Nobody can answer now, or the wait passed the limit: the visitor may leave a message. */
+  'chat:offer-leave-message': (p: { reason: LeaveOfferReason }) => void;
   error: (e: AppError) => void;
 }
 
@@ -251,6 +293,8 @@ export interface VisitorClientToServer {
   'typing:set': (p: { typing: boolean }) => void;
   'chat:end': (p: EmptyPayload, ack: AckCallback) => void;
   'messages:sync': (p: { afterSeq: number }, ack: AckCallback<{ messages: MessageDto[] }>) => void;
+  /** A waiting chat becomes a left message; `body` (optional) is appended first as a message. */
+  'chat:leave-message': (p: { body?: string }, ack: AckCallback<{ chat: VisitorChatView }>) => void;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+export const DEFAULT_PRIVACY_NOTICE =
+  'Usamos seu nome e e-mail apenas para responder ao seu atendimento. A conversa fica registrada para melhorarmos o suporte.';
+
 /** Defaults; config/plugins.ts (from the environment) overrides them, the admin's settings win. */
 export default {
   default: {
@@ -5,6 +8,8 @@ export default {
     waitingLimitSeconds: 300,
     agentCap: 0,
     postCloseWindowSeconds: 86400,
+    idleSeconds: 1800,
+    privacyNotice: DEFAULT_PRIVACY_NOTICE,
     sweepIntervalMs: 5000,
     redisUrl: '',
     redisKeyPrefix: 'livechat:',
@@ -13,12 +18,22 @@ export default {
       startPerIp: { points: 10, duration: 600 },
       messagesPerChat: { points: 30, duration: 10 },
       messagesPerIp: { points: 120, duration: 10 },
+      leavePerIp: { points: 5, duration: 3600 },
+      leavePerEmail: { points: 3, duration: 3600 },
     },
   },
   validator(config: Record<string, unknown>) {
-    for (const k of ['gracePeriodSeconds', 'waitingLimitSeconds', 'agentCap', 'postCloseWindowSeconds', 'sweepIntervalMs']) {
+    for (const k of ['gracePeriodSeconds', 'waitingLimitSeconds', 'agentCap', 'postCloseWindowSeconds', 'idleSeconds', 'sweepIntervalMs']) {
       const v = config[k];
       if (!Number.isInteger(v) || (v as number) < 0) throw new Error(`live-chat: ${k} must be a non-negative integer`);
+    }
+    const notice = config.privacyNotice;
+    if (typeof notice !== 'string' || notice.length > 1000) throw new Error('live-chat: privacyNotice must be a string of at most 1000 characters');
+    const limits = (config.rateLimits ?? {}) as Record<string, { points?: unknown; duration?: unknown }>;
+    for (const [name, l] of Object.entries(limits)) {
+      if (!Number.isInteger(l?.points) || (l.points as number) < 1 || !Number.isInteger(l?.duration) || (l.duration as number) < 1) {
+        throw new Error(`live-chat: rateLimits.${name} needs positive integer points and duration`);
+      }
     }
   },
 };

@@ -1,3 +1,5 @@
 import widget from './widget';
+import files from './files';
+import visitor from './visitor';
 
-export default { widget };
+export default { files, widget, visitor };

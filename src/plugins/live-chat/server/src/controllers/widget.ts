@@ -19,15 +19,17 @@ const createWidgetController = ({ strapi }: { strapi: Core.Strapi }) => ({
       orderBy: [{ sortOrder: 'asc' }, { id: 'asc' }],
     });
     const departments: DepartmentInfo[] = rows.map((d: any) => {
-      const timezone = d.timezone && domain.isValidTimeZone(d.timezone) ? d.timezone : 'America/Sao_Paulo';
+      const timezone = domain.departmentTimeZone(d.timezone);
+      const open = domain.isOpen(d.businessHours ?? null, timezone, now);
       return {
         id: d.id,
         name: d.name,
         description: d.description ?? null,
         online: online.has(d.id),
-        open: domain.isOpen(d.businessHours ?? null, timezone, now),
+        open,
         timezone,
         businessHours: d.businessHours ?? null,
+        canAnswer: open && online.has(d.id),
       };
     });
     ctx.body = {
@@ -36,6 +38,9 @@ const createWidgetController = ({ strapi }: { strapi: Core.Strapi }) => ({
         gracePeriodSeconds: settings.gracePeriodSeconds,
         waitingLimitSeconds: settings.waitingLimitSeconds,
         maxMessageLength: LIMITS.messageBody,
+        privacyNotice: settings.privacyNotice,
+        idleSeconds: settings.idleSeconds,
+        postCloseWindowSeconds: settings.postCloseWindowSeconds,
       },
     } satisfies WidgetConfig.Response;
   },
@@ -48,8 +53,21 @@ const createWidgetController = ({ strapi }: { strapi: Core.Strapi }) => ({
       ctx.set('Retry-After', String(wait));
       return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many chats started from your address: try again in ${wait} s` } });
     }
-    const res = await getService(strapi, 'chats').start(parsed.value as StartChat.Request, { userAgent: ctx.request.header['user-agent'] });
+    const chats = getService(strapi, 'chats');
+    // nobody can answer (no agent online, or outside the department's hours): a left message
+    // (an unknown or inactive department is refused by start, without spending leave points)
+    const leaveMessage = (await chats.canAnswer(parsed.value.departmentId)) === false;
+    if (leaveMessage) {
+      const rl = getService(strapi, 'rate-limit');
+      const leaveWait = (await rl.consume('leavePerIp', ctx.request.ip)) ?? (await rl.consume('leavePerEmail', parsed.value.email.toLowerCase()));
+      if (leaveWait !== null) {
+        ctx.set('Retry-After', String(leaveWait));
+        return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many messages left: try again in ${leaveWait} s` } });
+      }
+    }
+    const res = await chats.start(parsed.value as StartChat.Request, { userAgent: ctx.request.header['user-agent'], leaveMessage });
     if (!res.ok) return fail(ctx, 400, { error: res.error });
+    if (leaveMessage) getService(strapi, 'mail').leftMessageInBackground(res.chat);
     ctx.status = 201;
     ctx.body = { chatId: res.chat.id, token: res.token, status: res.chat.status, queue: res.queue } satisfies StartChat.Response;
   },

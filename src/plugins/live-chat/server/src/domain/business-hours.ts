@@ -59,3 +59,7 @@ export function isOpen(hours: BusinessHours | null, timeZone: string, now: Date)
     ranges(yesterday).some(({ start, end }) => start >= end && minutes < end)
   );
 }
+
+/** The department's time zone, or the default when none (or an invalid one) is set. */
+export const departmentTimeZone = (tz: string | null | undefined): string =>
+  tz && isValidTimeZone(tz) ? tz : 'America/Sao_Paulo';

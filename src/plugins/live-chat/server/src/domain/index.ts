@@ -4,3 +4,4 @@ export * from './queue';
 export * from './eligibility';
 export * from './business-hours';
 export * from './validation';
+export * from './mail';

@@ -6,6 +6,7 @@ import {
   type AgentClientToServer,
   type AppError,
   type EventPayload,
+  type Rating,
   type StartChat,
   type VisitorClientToServer,
 } from '../../../shared/contract';
@@ -96,6 +97,19 @@ export const visitorAuthSchema = z.object({
   lastSeq: seq.optional(),
 });
 
+/** `chat:leave-message`: an optional last message, appended before the chat becomes a left message. */
+export const leaveMessageSchema = z.object({ body: text(LIMITS.messageBody).optional() });
+
+/** `POST /chats/:id/rating`. */
+export const ratingSchema = z.object({
+  rating: z.number().int().min(1).max(5),
+  comment: text(LIMITS.ratingComment, 0).optional(),
+});
+
+/** `POST /chats/:id/transcript` takes no field: above all no address, the transcript goes only to
+ * the chat's own e-mail. */
+export const transcriptSchema = z.object({}).strict();
+
 /** Route parameters arrive as strings, socket payloads as numbers. */
 const chatIdSchema = z.union([id, z.string().regex(/^[1-9]\d{0,9}$/).transform(Number).pipe(id)]);
 
@@ -119,6 +133,8 @@ const errorMap: z.ZodErrorMap = (issue, ctx) => {
     case 'invalid_string':
       if (issue.validation === 'email') return { message: 'Must be a valid e-mail address' };
       break;
+    case 'unrecognized_keys':
+      return { message: `Unexpected field(s): ${issue.keys.join(', ')}` };
     case 'invalid_enum_value':
       return { message: `Must be one of: ${issue.options.join(', ')}` };
   }
@@ -165,6 +181,9 @@ export const parseAgentSync = parser(agentSyncSchema);
 export const parseVisitorTyping = parser(visitorTypingSchema);
 export const parseAgentTyping = parser(agentTypingSchema);
 export const parseVisitorAuth = parser(visitorAuthSchema);
+export const parseLeaveMessage = parser(leaveMessageSchema);
+export const parseRating = parser(ratingSchema);
+export const parseTranscriptRequest = parser(transcriptSchema);
 
 // Compile-time guarantees that what the parsers return is what the contract promises.
 type Assert<T extends true> = T;
@@ -177,4 +196,6 @@ type ContractChecks = [
   Assert<Out<typeof transferSchema> extends EventPayload<AgentClientToServer, 'chat:transfer'> ? true : false>,
   Assert<Out<typeof presenceSchema> extends EventPayload<AgentClientToServer, 'presence:set'> ? true : false>,
   Assert<Out<typeof agentSyncSchema> extends EventPayload<AgentClientToServer, 'messages:sync'> ? true : false>,
+  Assert<Out<typeof leaveMessageSchema> extends EventPayload<VisitorClientToServer, 'chat:leave-message'> ? true : false>,
+  Assert<Out<typeof ratingSchema> extends Rating.Request ? true : false>,
 ];

@@ -15,7 +15,7 @@ export const CONSOLE_ACTION = `plugin::${PLUGIN_ID}.console`;
  * The same checks as Strapi's admin auth strategy: a valid access token of an active session of
  * an active admin user; then the plugin's console permission.
  */
-async function authenticateAgent(strapi: Core.Strapi, token: unknown): Promise<AgentUser | null> {
+export async function authenticateAgent(strapi: Core.Strapi, token: unknown): Promise<AgentUser | null> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
   const manager = (strapi as any).sessionManager;
   if (!manager) return null;

@@ -90,6 +90,31 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
     );
 
     socket.on(
+      'chat:leave-message',
+      command(log, async (payload) => {
+        const parsed = domain.parseLeaveMessage(payload ?? {});
+        if (!parsed.ok) return parsed;
+        const chat = await chats().get(chatId);
+        if (!chat) return { ok: false, error: err('not_found', 'No such chat') };
+        if (chat.status !== 'waiting') {
+          return { ok: false, error: domain.isFinal(chat.status) || chat.status === 'left_message' ? err('chat_closed', 'This chat is already over') : err('invalid_state', 'An agent is already answering this chat') };
+        }
+        const rl = getService(strapi, 'rate-limit');
+        const wait = (await rl.consume('leavePerIp', socket.data.ip)) ?? (await rl.consume('leavePerEmail', chat.visitorEmail.toLowerCase()));
+        if (wait !== null) return { ok: false, error: err('rate_limited', `Too many messages left: wait ${wait} s and try again`) };
+        if (parsed.value.body) {
+          // stored first, while the chat still takes messages: everything written is kept
+          const appended = await messages().append({ chatId, sender: 'visitor', senderName: socket.data.visitorName, clientId: null, body: parsed.value.body });
+          if (!appended.ok) return appended;
+          socket.to(rooms.chat(chatId)).emit('message:created', appended.message);
+        }
+        const res = await chats().leaveMessage(chatId);
+        if (!res.ok) return res;
+        return { ok: true, chat: chats().visitorView(res.chat) };
+      })
+    );
+
+    socket.on(
       'messages:sync',
       command(log, async (payload) => {
         const parsed = domain.parseVisitorSync(payload);
@@ -113,6 +138,11 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
       const chat = (await chats().get(chatId))!;
       const [missed, queue] = await Promise.all([messages().after(chatId, socket.data.lastSeq, 'visitor'), chats().queueInfo(chat, now)]);
       socket.emit('chat:state', { chat: chats().visitorView(chat), messages: missed, queue });
+      if (chat.status === 'waiting') {
+        // nobody can answer now, or the wait already passed the limit: offer to leave a message
+        if (!(await chats().canAnswer(chat.departmentId, now))) socket.emit('chat:offer-leave-message', { reason: 'nobody_online' });
+        else if (await chats().wasOfferedLeave(chatId)) socket.emit('chat:offer-leave-message', { reason: 'waited_too_long' });
+      }
       if (chat.agentId) notifier().agents()?.to(rooms.agent(chat.agentId)).emit('visitor:presence', { chatId, connected: true });
     } catch (e) {
       log.error(`[live-chat] visitor connection: ${(e as Error).message}`);

@@ -14,6 +14,7 @@ import * as domain from '../domain';
 import type { ChatRow, Decision, Effect } from '../domain';
 import { fromDbTime, getService, knexOf, parseJsonArray, toDbTime } from '../utils';
 import type { AgentUser } from './agents';
+import { rooms } from './notifier';
 
 /** A chat as read from its row: the domain's ChatRow plus what the views need. */
 export interface ChatRecord extends ChatRow {
@@ -149,8 +150,12 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
       };
     },
 
-    /** Starts a chat from the widget's form. The token is returned once and stored as a hash. */
-    async start(input: StartChat.Request, meta: { userAgent?: string | null }, now = new Date()) {
+    /**
+     * Starts a chat from the widget's form. The token is returned once and stored as a hash.
+     * With `leaveMessage` (nobody can answer) the chat is created straight as a left message:
+     * never queued, closedAt set; the department's e-mail is the caller's to send.
+     */
+    async start(input: StartChat.Request, meta: { userAgent?: string | null; leaveMessage?: boolean }, now = new Date()) {
       const dep = await strapi.db.query('api::department.department').findOne({ where: { id: input.departmentId } });
       if (!dep || !dep.active) {
         return {
@@ -159,9 +164,11 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
         };
       }
       const token = crypto.randomBytes(32).toString('base64url');
+      const leave = !!meta.leaveMessage;
       const created = await strapi.db.query('api::chat.chat').create({
         data: {
-          status: 'waiting',
+          status: leave ? 'left_message' : 'waiting',
+          closedAt: leave ? now : null,
           visitorName: input.name,
           visitorEmail: input.email,
           question: input.question,
@@ -181,6 +188,7 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
         },
       });
       const chat = (await service.get(created.id))!;
+      if (leave) return { ok: true as const, chat, token, queue: null };
       await notify([{ type: 'notify-department', event: 'queue:added', departmentId: dep.id, chatId: chat.id }]);
       return { ok: true as const, chat, token, queue: await service.queueInfo(chat, now) };
     },
@@ -295,6 +303,8 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
           if (Number(active?.n ?? 0) >= cap) return { code: 'agent_cap_reached', message: `You already have ${cap} active chats, the limit` };
         }
         const won = await service.applyIn(trx, chat, decision.patch, now);
+        // accepting is activity: the idle timer starts here, not at the (maybe long) wait's start
+        if (won) await trx('chats').where({ id: chat.id }).update({ last_activity_at: toDbTime(strapi, now) });
         return won ? null : { code: 'already_taken', message: 'Another agent took this chat first' };
       });
       if (error) return { ok: false, error };
@@ -394,14 +404,100 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Heartbeat: these chats' visitors are connected to this node. */
-    async touchVisitors(chatIds: number[], now = new Date()) {
+    /**
+     * Heartbeat: these chats' visitors are connected to this node. A row is rewritten only when
+     * its mark is older than a third of the grace period, in batches with a yield between them:
+     * on SQLite each write runs on the event loop, and a thousand at once would stall every socket.
+     */
+    async touchVisitors(chatIds: number[], now = new Date(), opts: { force?: boolean } = {}) {
       if (chatIds.length === 0) return;
-      await knex()('chats').whereIn('id', chatIds).update({ visitor_seen_at: toDbTime(strapi, now) });
+      const grace = (await getService(strapi, 'settings').get()).gracePeriodSeconds;
+      const staleBefore = toDbTime(strapi, new Date(now.getTime() - (grace * 1000) / 3));
+      for (let i = 0; i < chatIds.length; i += 100) {
+        const q = knex()('chats').whereIn('id', chatIds.slice(i, i + 100));
+        if (!opts.force) q.andWhere((w) => w.whereNull('visitor_seen_at').orWhere('visitor_seen_at', '<', staleBefore));
+        await q.update({ visitor_seen_at: toDbTime(strapi, now) });
+        if (i + 100 < chatIds.length) await new Promise((r) => setImmediate(r));
+      }
     },
 
     async activeChatsOf(agentId: number): Promise<ChatRecord[]> {
       const rows = await knex()('chats').where({ agent_id: agentId, status: 'active' }).orderBy('accepted_at', 'asc').select();
       return rows.map(toRecord);
+    },
+
+    /** Someone can answer the department now: an agent serving it is online and it is open.
+     * null when the department does not exist or is not active (nobody will answer either). */
+    async canAnswer(departmentId: number, now = new Date(), online?: Set<number>): Promise<boolean | null> {
+      const dep = await strapi.db.query('api::department.department').findOne({ where: { id: departmentId }, select: ['id', 'active', 'timezone', 'businessHours'] });
+      if (!dep || !dep.active) return null;
+      const deps = online ?? (await getService(strapi, 'agents').onlineDepartments(now));
+      return deps.has(dep.id) && domain.isOpen(dep.businessHours ?? null, domain.departmentTimeZone(dep.timezone), now);
+    },
+
+    /** The visitor takes the offer: a waiting chat becomes a left message; the department is
+     * e-mailed (in the background) once the change is stored. */
+    async leaveMessage(chatId: number, now = new Date()): Promise<Outcome<{ chat: ChatRecord }>> {
+      const res = await service.command(chatId, (c) => domain.leaveMessage(c, now), now);
+      if (res.ok) getService(strapi, 'mail').leftMessageInBackground(res.chat);
+      return res;
+    },
+
+    /** Waiting chats past the waiting limit are offered, once each (offered_leave_at), to leave a
+     * message. Conditional update: of several nodes sweeping at once one sends it. */
+    async offerLeaveToLongWaits(now = new Date()) {
+      const limit = (await getService(strapi, 'settings').get()).waitingLimitSeconds;
+      if (limit <= 0) return 0;
+      const cutoff = toDbTime(strapi, new Date(now.getTime() - limit * 1000));
+      const rows = await knex()('chats').where({ status: 'waiting' }).whereNull('offered_leave_at').andWhere('queued_at', '<', cutoff).select('id');
+      let offered = 0;
+      for (const { id } of rows) {
+        const n = await knex()('chats').where({ id, status: 'waiting' }).whereNull('offered_leave_at').update({ offered_leave_at: toDbTime(strapi, now) });
+        if (n !== 1) continue;
+        offered++;
+        getService(strapi, 'notifier').visitors()?.to(rooms.chat(Number(id))).emit('chat:offer-leave-message', { reason: 'waited_too_long' });
+      }
+      return offered;
+    },
+
+    /** Was this waiting chat already offered to leave a message (past the limit)? */
+    async wasOfferedLeave(chatId: number): Promise<boolean> {
+      const row = await knex()('chats').where({ id: chatId }).first('offered_leave_at');
+      return !!row?.offered_leave_at;
+    },
+
+    /** Active chats silent on both sides for idleSeconds are closed by the system (reason idle).
+     * The close is conditional on last_activity_at being unchanged: a message meanwhile wins. */
+    async closeIdle(now = new Date()) {
+      const idle = (await getService(strapi, 'settings').get()).idleSeconds;
+      if (idle <= 0) return 0;
+      const cutoff = toDbTime(strapi, new Date(now.getTime() - idle * 1000));
+      const rows = await knex()('chats')
+        .where({ status: 'active' })
+        .andWhere((q) => q.where('last_activity_at', '<', cutoff).orWhere((q2) => q2.whereNull('last_activity_at').andWhere('accepted_at', '<', cutoff)))
+        .select('id', 'last_activity_at');
+      let closed = 0;
+      for (const row of rows) {
+        const res = await service.command(Number(row.id), (c) => domain.close(c, 'system', 'idle', undefined, now), now, { last_activity_at: row.last_activity_at ?? null });
+        if (res.ok) closed++;
+      }
+      return closed;
+    },
+
+    /** Stores the visitor's rating; a new one within the window replaces the previous one. */
+    async rate(chatId: number, rating: number, comment: string | null, now = new Date()) {
+      await knex()('chats').where({ id: chatId }).update({ rating, rating_comment: comment, updated_at: toDbTime(strapi, now) });
+    },
+
+    /** Claims the chat's one transcript: true for the one request that may send it. */
+    async claimTranscript(chatId: number, now = new Date()): Promise<boolean> {
+      const n = await knex()('chats').where({ id: chatId }).whereNull('transcript_sent_at').update({ transcript_sent_at: toDbTime(strapi, now) });
+      return n === 1;
+    },
+
+    /** The e-mail could not be sent: the visitor may ask again. */
+    async releaseTranscript(chatId: number) {
+      await knex()('chats').where({ id: chatId }).update({ transcript_sent_at: null });
     },
 
     isFinalFor(status: ChatStatus) {

@@ -5,6 +5,8 @@ import messages from './messages';
 import notifier from './notifier';
 import rateLimit from './rate-limit';
 import sweeper from './sweeper';
+import files from './files';
+import mail from './mail';
 
 const services = {
   settings,
@@ -14,6 +16,8 @@ const services = {
   notifier,
   'rate-limit': rateLimit,
   sweeper,
+  files,
+  mail,
 };
 
 export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };

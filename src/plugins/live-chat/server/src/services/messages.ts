@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { AppError, MessageDto, MessageKind, Sender, Visibility } from '../../../shared/contract';
-import { fromDbTime, isPostgres, isUniqueViolation, knexOf, newDocumentId } from '../utils';
+import { fromDbTime, getService, isPostgres, isUniqueViolation, knexOf, newDocumentId } from '../utils';
 
 export interface NewMessage {
   chatId: number;
@@ -177,7 +177,8 @@ const createMessagesService = ({ strapi }: { strapi: Core.Strapi }) => {
     async after(chatId: number, afterSeq: number, audience: 'visitor' | 'agent', limit = 1000): Promise<MessageDto[]> {
       const q = knex()('messages').where({ chat_id: chatId }).andWhere('seq', '>', afterSeq).orderBy('seq', 'asc').limit(limit);
       if (audience === 'visitor') q.andWhere({ visibility: 'public' });
-      return (await q.select()).map(toDto);
+      // file messages carry their attachment (name, type, size; the URL is asked for separately)
+      return getService(strapi, 'files').withAttachments((await q.select()).map(toDto));
     },
   };
   return service;

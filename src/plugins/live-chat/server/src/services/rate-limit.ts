@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { PLUGIN_ID } from '../utils';
 
-type LimitName = 'startPerIp' | 'messagesPerChat' | 'messagesPerIp';
+export type LimitName = 'startPerIp' | 'messagesPerChat' | 'messagesPerIp' | 'leavePerIp' | 'leavePerEmail';
 
 /**
  * Rate limits with rate-limiter-flexible: in Redis when REDIS_URL is set (shared by every node),

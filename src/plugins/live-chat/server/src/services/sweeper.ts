@@ -5,7 +5,9 @@ import { getService, PLUGIN_ID } from '../utils';
  * The timers of the lifecycle, driven from the database: every node runs this on an interval.
  * Each run (1) heartbeats the sockets this node holds (visitors' chats, agents), then (2) ends
  * chats whose visitor nobody has seen for the grace period and (3) puts back in their queues the
- * active chats of agents nobody has seen for the grace period. Steps 2 and 3 are conditional
+ * active chats of agents nobody has seen for the grace period, (4) offers the visitors waiting
+ * longer than the waiting limit, once each, to leave a message and (5) closes active chats silent
+ * on both sides for idleSeconds (closed by system, reason idle). Steps 2 to 5 are conditional
  * updates: any number of nodes may run them at once, and a restart leaves no chat stuck.
  */
 const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
@@ -28,7 +30,9 @@ const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
       const chats = getService(strapi, 'chats');
       const ended = await chats.visitorsGone(now);
       const requeued = await chats.requeueGhostAgentChats(now);
-      return { ended, requeued };
+      const offered = await chats.offerLeaveToLongWaits(now);
+      const idle = await chats.closeIdle(now);
+      return { ended, requeued, offered, idle };
     },
 
     start() {
