@@ -116,4 +116,24 @@ describe(`files in the conversation (${process.env.TEST_DB ?? 'sqlite'})`, () =>
     await http().get(link.url.replace(/sig=[^&]+/, 'sig=' + 'A'.repeat(43))).expect(403);
     await http().get(pathname).expect(403);
   });
+
+  it('settings may narrow the upload rules, never widen them; the widget is told', async () => {
+    const files = app.strapi.plugin('live-chat').service('files');
+    try {
+      await files.setRules({ maxBytes: 1024, extensions: ['png', 'pdf', 'exe'] });
+      const config = await http().get('/api/live-chat/widget-config').expect(200);
+      expect(config.body.settings.upload).toEqual({ maxBytes: 1024, extensions: ['png', 'pdf'] });
+      const pdf = fs.readFileSync(path.join(FIXTURES, 'sample.pdf'));
+      const tooBig = await uploadAs(chat.token, chat.chatId, pdf, 'sample.pdf');
+      expect(tooBig.status).toBe(413);
+      expect(tooBig.body.error.message).toMatch(/1 KB/);
+      const zip = await uploadAs(chat.token, chat.chatId, fs.readFileSync(path.join(FIXTURES, 'sample.zip')), 'sample.zip');
+      expect(zip.status).toBe(415);
+      expect(zip.body.error.message).toMatch(/Allowed types: png, pdf\./);
+      await files.setRules({ maxBytes: 50 * 1024 * 1024 });
+      expect((await http().get('/api/live-chat/widget-config')).body.settings.upload.maxBytes).toBe(MAX_FILE_BYTES_CEILING);
+    } finally {
+      await files.setRules({});
+    }
+  });
 });

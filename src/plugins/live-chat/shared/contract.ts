@@ -215,6 +215,8 @@ export declare namespace WidgetConfig {
       idleSeconds: number;
       /** How long after the closing the chat token still allows rating and the transcript. */
       postCloseWindowSeconds: number;
+      /** Files the chat accepts: the widget refuses others before uploading, with this list. */
+      upload: { maxBytes: number; extensions: string[] };
     };
   }
 }

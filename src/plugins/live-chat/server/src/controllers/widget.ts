@@ -41,6 +41,7 @@ const createWidgetController = ({ strapi }: { strapi: Core.Strapi }) => ({
         privacyNotice: settings.privacyNotice,
         idleSeconds: settings.idleSeconds,
         postCloseWindowSeconds: settings.postCloseWindowSeconds,
+        upload: await getService(strapi, 'files').rules().then((r) => ({ maxBytes: r.maxBytes, extensions: [...r.extensions] })),
       },
     } satisfies WidgetConfig.Response;
   },
