@@ -153,6 +153,8 @@ async function startStrapi() {
     LIVE_CHAT_RATE_START_POINTS: BIG,
     LIVE_CHAT_RATE_MESSAGE_POINTS: BIG,
     LIVE_CHAT_RATE_MESSAGE_IP_POINTS: BIG,
+    LIVE_CHAT_RATE_LEAVE_IP_POINTS: BIG,
+    LIVE_CHAT_RATE_LEAVE_EMAIL_POINTS: BIG,
     // setup of 10,000 chats takes longer than the default 60 s grace period of an unseen visitor
     LIVE_CHAT_GRACE_SECONDS: '3600',
     LIVE_CHAT_WAITING_LIMIT_SECONDS: '3600',
@@ -194,6 +196,8 @@ async function startLoad() {
 async function setup(server, load, n) {
   await server.rpc('pauseSweeper');
   const agents = await server.rpc('agents', { k: AGENTS });
+  // agents online first: a chat started while nobody can answer becomes a left message
+  await load.rpc('connectAgents', { base: server.base, agents });
   let chats;
   let startMs;
   if (server.kind === 'strapi') {
@@ -208,7 +212,6 @@ async function setup(server, load, n) {
   }
   await server.rpc('resumeSweeper', { chatIds: chats.map((c) => c.chatId) });
   const memBefore = await server.rpc('mem');
-  await load.rpc('connectAgents', { base: server.base, agents });
   const acc = await load.rpc('accept', { chatIds: chats.map((c) => c.chatId) });
   if (acc.failed) throw new Error(`${acc.failed} accepts failed: ${JSON.stringify(acc.codes)}`);
   const vis = await load.rpc('connectVisitors', { base: server.base, chats });
