@@ -136,4 +136,27 @@ describe(`files in the conversation (${process.env.TEST_DB ?? 'sqlite'})`, () =>
       await files.setRules({});
     }
   });
+
+  it("after the closing the visitor's token still opens the chat's files, until the post-closing window ends", async () => {
+    const settings = app.strapi.plugin('live-chat').service('settings');
+    const png = fs.readFileSync(path.join(FIXTURES, 'sample.png'));
+    const sent = await uploadAs(chat.token, chat.chatId, png, 'last.png');
+    expect(sent.status).toBe(201);
+    const closed = next(chat.v, 'chat:closed');
+    expect((await send(agent.socket, 'chat:close', { chatId: chat.chatId, reason: 'resolved' })).ok).toBe(true);
+    await closed;
+    const url = `/api/live-chat/chats/${chat.chatId}/attachments/${sent.body.message.attachment.id}`;
+    await http().get(url).set('Authorization', `Bearer ${chat.token}`).expect(200);
+    // no new files in a closed chat
+    expect((await uploadAs(chat.token, chat.chatId, png, 'late.png')).status).toBe(409);
+    await settings.set({ postCloseWindowSeconds: 1 });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      await http().get(url).set('Authorization', `Bearer ${chat.token}`).expect(401);
+      // staff still reach it
+      await http().get(url).set('Authorization', `Bearer ${agent.token}`).expect(200);
+    } finally {
+      await settings.set({ postCloseWindowSeconds: 86400 });
+    }
+  });
 });
