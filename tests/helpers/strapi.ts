@@ -63,7 +63,7 @@ export async function createTestDatabase(db: TestDb = TEST_DB, tmpDir: string) {
   };
 }
 
-const TEST_SECRETS = {
+export const TEST_SECRETS = {
   APP_KEYS: 'testKeyA,testKeyB',
   API_TOKEN_SALT: 'test-api-token-salt',
   ADMIN_JWT_SECRET: 'test-admin-jwt-secret',

@@ -10,7 +10,7 @@ import path from 'path';
 import crypto from 'crypto';
 import Redis from 'ioredis';
 import type { Core } from '@strapi/strapi';
-import { APP_DIR, DIST_DIR, createTestDatabase } from '../helpers/strapi';
+import { APP_DIR, DIST_DIR, TEST_SECRETS, createTestDatabase } from '../helpers/strapi';
 import { agentSocket, closeAllSockets, collect, createAgent, departmentId, next, send, visitorSocket } from '../helpers/realtime';
 import type { MessageDto } from '../../src/plugins/live-chat/shared/contract';
 import { childBaseEnv, startBalancer, startNode, stopNode, type Balancer, type NodeHandle } from './cluster';
@@ -18,16 +18,8 @@ import { childBaseEnv, startBalancer, startNode, stopNode, type Balancer, type N
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const GRACE_SECONDS = 5;
 
-/** The same values as TEST_SECRETS in tests/helpers/strapi.ts: every node must share them. */
-const SECRETS = {
-  APP_KEYS: 'testKeyA,testKeyB',
-  API_TOKEN_SALT: 'test-api-token-salt',
-  ADMIN_JWT_SECRET: 'test-admin-jwt-secret',
-  TRANSFER_TOKEN_SALT: 'test-transfer-token-salt',
-  JWT_SECRET: 'test-jwt-secret',
-  ENCRYPTION_KEY: 'test-encryption-key',
-  LIVE_CHAT_SECRET: 'test-live-chat-secret',
-};
+/** Every node must share the secrets: the same ones the in-process test apps use. */
+const SECRETS = TEST_SECRETS;
 
 const timings: Record<string, number> = {};
 const debug = (...args: unknown[]) => {
