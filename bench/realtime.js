@@ -164,7 +164,7 @@ async function startStrapi() {
     fs.rmSync(tmp, { recursive: true, force: true });
   };
   cleanups.add(cleanup);
-  const c = child(path.join(__dirname, 'realtime-server.js'), 0, env, ['--expose-gc']);
+  const c = child(path.join(__dirname, 'realtime-server.js'), 0, env, ['--expose-gc', ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)]);
   const ready = await c.ready;
   if (ready.workaround && !warned++) log('WORKAROUND: notifier.refreshPositions replaced in the server process (dynamic import() of ../domain fails outside jest; see bench/realtime-server.js)');
   return {
