@@ -16,6 +16,12 @@ const strapiBin = path.join(root, 'node_modules', '.bin', 'strapi');
 const written = ensureEnv(root);
 if (written.length) console.log(`[start] first start: generated ${written.join(', ')} into .env`);
 
+if (!fs.existsSync(path.join(root, 'widget', 'dist', 'widget.js')) || process.argv.includes('--build')) {
+  console.log('[start] building the visitor widget...');
+  const res = spawnSync(process.execPath, [path.join(__dirname, 'build-widget.js')], { cwd: root, stdio: 'inherit' });
+  if (res.status !== 0) process.exit(res.status ?? 1);
+}
+
 const adminBuilt = fs.existsSync(path.join(root, 'dist', 'build', 'index.html'));
 if (!adminBuilt || process.argv.includes('--build')) {
   console.log('[start] building the app and the admin panel (takes about a minute, once)...');

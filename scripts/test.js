@@ -16,11 +16,13 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'sqlite', 'postgres', 'multinode', 'smoke'];
+const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'widget', 'sqlite', 'postgres', 'multinode', 'smoke'];
 const extra = process.argv.slice(2).filter((a) => !a.startsWith('--only='));
 
 const stages = [
   { name: 'unit', args: ['--selectProjects', 'unit'], env: {} },
+  // the visitor widget's component and state tests (vitest, in widget/, its own dependencies)
+  { name: 'widget', runner: 'vitest', env: {} },
   { name: 'sqlite', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'sqlite' } },
   { name: 'postgres', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'postgres' } },
   { name: 'multinode', args: ['--selectProjects', 'multinode'], env: { TEST_DB: 'postgres' } },
@@ -36,11 +38,19 @@ const started = Date.now();
 for (const stage of stages) {
   const out = path.join(os.tmpdir(), `livechat-jest-${stage.name}-${process.pid}.json`);
   console.log(`\n=== ${stage.name} ===`);
-  const res = spawnSync(
-    process.execPath,
-    [require.resolve('jest/bin/jest'), ...stage.args, '--json', `--outputFile=${out}`, ...extra],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', ...stage.env } }
-  );
+  const widgetDir = path.join(root, 'widget');
+  const res =
+    stage.runner === 'vitest'
+      ? spawnSync(
+          process.execPath,
+          [path.join(widgetDir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
+          { cwd: widgetDir, stdio: 'inherit', env: { ...process.env, ...stage.env } }
+        )
+      : spawnSync(
+          process.execPath,
+          [require.resolve('jest/bin/jest'), ...stage.args, '--json', `--outputFile=${out}`, ...extra],
+          { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', ...stage.env } }
+        );
   if (!fs.existsSync(out)) {
     console.error(`[test] ${stage.name}: jest produced no result (exit ${res.status})`);
     broken = true;

@@ -87,6 +87,15 @@ test('npm start serves /admin, /api and /graphql, and a second start does not re
     });
     expect((await gql.json()).data.departments.map((d: any) => d.name)).toEqual(['Comercial', 'Financeiro', 'Suporte', 'Websites']);
 
+    // the visitor widget and the standalone chat page are served by the app
+    const page = await fetch(`${first.base}/chat`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<script src="\/widget\.js" data-mode="page">/);
+    const script = await fetch(`${first.base}/widget.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(10000);
+
     // the live-chat plugin runs from its TypeScript source under `strapi start` too
     const config = await (await fetch(`${first.base}/api/live-chat/widget-config`)).json();
     const suporte = config.departments.find((d: any) => d.name === 'Suporte');

@@ -122,6 +122,7 @@ export class ChatState {
   private queueAt = 0;
 
   readonly t: Strings;
+  readonly locale: Locale;
   private session: SavedSession | null = null;
   private socket: VisitorSocket | null = null;
   private seen = new Set<number>();
@@ -136,6 +137,7 @@ export class ChatState {
 
   constructor(private readonly deps: ChatDeps) {
     this.t = strings(deps.locale);
+    this.locale = deps.locale;
     this.clock = deps.now ?? (() => Date.now());
     this.fetchFn = deps.fetch ?? ((...a) => fetch(...a));
     this.now = this.clock();
@@ -376,10 +378,8 @@ export class ChatState {
       if (this.session && m.seq > this.session.lastSeq) this.session.lastSeq = m.seq;
       if (live && m.sender === 'agent') {
         this.agentTyping = null;
-        if (!this.panelOpen) {
-          this.unread++;
-          this.deps.notify?.();
-        }
+        if (!this.panelOpen) this.unread++;
+        if (!this.panelOpen || (typeof document !== 'undefined' && document.hidden)) this.deps.notify?.();
       }
     }
     if (!added) return;
@@ -420,7 +420,7 @@ export class ChatState {
     if (!s || !p || !s.connected) return; // sent on (re)connection; the clientId makes retries safe
     try {
       const ack = await s.timeout(this.deps.ackTimeoutMs ?? 10000).emitWithAck('message:send', { clientId, body: p.body });
-      if (ack?.ok) this.merge([ack.message], false);
+      if (ack?.ok) { if (ack.message) this.merge([ack.message], false); }
       else {
         const still = this.pending.find((x) => x.clientId === clientId);
         if (still) still.error = ack?.error?.message ?? this.t.failed;

@@ -1,3 +1,5 @@
+import fs from 'fs';
+import path from 'path';
 import type { Core } from '@strapi/strapi';
 import config from './config';
 import contentTypes from './content-types';
@@ -17,12 +19,54 @@ const ACTIONS = [
 
 let realtime: Realtime | null = null;
 
+/** widget/dist/widget.js, built by `npm run build:widget` (and by `npm start` when missing). */
+const WIDGET_FILE = path.resolve(__dirname, '..', '..', '..', '..', '..', 'widget', 'dist', 'widget.js');
+
+/** The standalone chat page: the widget in full-page mode, the help page's experience. */
+const CHAT_PAGE = `<!doctype html>
+<html lang="pt-BR">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Atendimento</title>
+<style>html,body{margin:0;height:100%}</style>
+</head>
+<body>
+<script src="/widget.js" data-mode="page"></script>
+</body>
+</html>
+`;
+
+function serveWidget(ctx: any) {
+  if (!fs.existsSync(WIDGET_FILE)) {
+    ctx.status = 503;
+    ctx.body = { error: { code: 'internal_error', message: 'The widget is not built: run `npm run build:widget`' } };
+    return;
+  }
+  ctx.type = 'application/javascript; charset=utf-8';
+  ctx.set('Cache-Control', 'public, max-age=300');
+  ctx.body = fs.createReadStream(WIDGET_FILE);
+}
+
+function serveChatPage(ctx: any) {
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = CHAT_PAGE;
+}
+
 export default {
   config,
   contentTypes,
   controllers,
   routes,
   services,
+
+  register({ strapi }: { strapi: Core.Strapi }) {
+    // the embeddable script and the standalone page, outside /api
+    strapi.server.routes([
+      { method: 'GET', path: '/widget.js', handler: serveWidget, config: { auth: false } },
+      { method: 'GET', path: '/chat', handler: serveChatPage, config: { auth: false } },
+    ] as any);
+  },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     await (strapi as any).admin.services.permission.actionProvider.registerMany(ACTIONS);
