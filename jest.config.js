@@ -33,6 +33,15 @@ module.exports = {
       modulePathIgnorePatterns: ['<rootDir>/dist/'],
     },
     {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tests/e2e/**/*.e2e.test.ts'],
+      transform: { '^.+\\.tsx?$': tsJest },
+      globalSetup: '<rootDir>/tests/helpers/global-setup.js',
+      modulePathIgnorePatterns: ['<rootDir>/dist/'],
+    },
+    {
       displayName: 'smoke',
       testEnvironment: 'node',
       rootDir: __dirname,

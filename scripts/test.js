@@ -16,7 +16,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'widget', 'sqlite', 'postgres', 'multinode', 'smoke'];
+const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'widget', 'sqlite', 'postgres', 'multinode', 'e2e', 'smoke'];
 const extra = process.argv.slice(2).filter((a) => !a.startsWith('--only='));
 
 const stages = [
@@ -26,6 +26,8 @@ const stages = [
   { name: 'sqlite', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'sqlite' } },
   { name: 'postgres', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'postgres' } },
   { name: 'multinode', args: ['--selectProjects', 'multinode'], env: { TEST_DB: 'postgres' } },
+  // the visitor's flow in real Chromium (Debian's chromium package)
+  { name: 'e2e', args: ['--selectProjects', 'e2e'], env: {} },
   { name: 'smoke', args: ['--selectProjects', 'smoke'], env: {} },
 ].filter((s) => only.includes(s.name));
 
