@@ -6,8 +6,6 @@ import { svelteTesting } from '@testing-library/svelte/vite';
 // adds a single <script> tag. Svelte appends injected styles to the root node of the mount
 // target, which is our shadow root: the host page's CSS and ours never meet.
 export default defineConfig({
-  // `npm run size` builds once more without socket.io-client to see what the rest weighs.
-  resolve: process.env.WIDGET_STUB_IO ? { alias: { 'socket.io-client': new URL('./scripts/stub-io.ts', import.meta.url).pathname } } : {},
   plugins: [svelte({ compilerOptions: { css: 'injected' } }), svelteTesting()],
   build: {
     target: 'es2022',
@@ -22,7 +20,11 @@ export default defineConfig({
     sourcemap: false,
   },
   test: {
-    environment: 'jsdom',
-    include: ['tests/**/*.test.ts'],
+    projects: [
+      // the screens and the state, in jsdom with Svelte's testing plugin (browser conditions)
+      { extends: true, test: { name: 'components', environment: 'jsdom', include: ['tests/**/*.test.ts'], exclude: ['tests/io-lite.test.ts'] } },
+      // the Socket.IO client against a real socket.io server: plain Node, Node's own packages
+      { test: { name: 'protocol', environment: 'node', include: ['tests/io-lite.test.ts'] } },
+    ],
   },
 });

@@ -1,5 +1,5 @@
-// `npm run size`: builds dist/widget.js, then a copy without socket.io-client, and prints raw and
-// gzip -9 sizes plus the biggest modules (pre-minification rendered length) of the real build.
+// `npm run size`: builds dist/widget.js and prints its raw and gzip -9 sizes, plus the biggest parts
+// (pre-minification rendered length of each module, grouped) of that build.
 import { build } from 'vite';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -18,13 +18,10 @@ const size = (file) => {
 
 await build({ logLevel: 'warn', plugins: [collect] });
 console.log(`dist/widget.js: ${size('dist/widget.js')}`);
-process.env.WIDGET_STUB_IO = '1';
-await build({ logLevel: 'warn', build: { outDir: 'dist-noio' } });
-console.log(`without socket.io-client: ${size('dist-noio/widget.js')}`);
 
 const group = (id) =>
   /node_modules\/svelte\//.test(id) ? 'svelte runtime'
-  : /socket\.io|engine\.io|@socket\.io|component-emitter/.test(id) ? 'socket.io-client'
+  : /io-lite/.test(id) ? 'Socket.IO client (src/lib/io-lite.ts)'
   : id.includes('node_modules') ? 'other dependencies'
   : id.replace(/^.*\/widget\//, '');
 const totals = new Map();

@@ -1,7 +1,7 @@
 // The embed entry: <script src=".../widget.js" data-server data-locale data-department data-color
 // data-position data-mode="page">. A plain class wraps the Svelte app, so the public API
 // (window.LiveChat) does not depend on Svelte.
-import { io } from 'socket.io-client';
+import { io } from './lib/io-lite';
 import { mount, unmount } from 'svelte';
 import Widget from './components/Widget.svelte';
 import { ChatState, type SocketFactory } from './lib/chat-state.svelte';
