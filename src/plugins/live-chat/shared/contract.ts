@@ -359,3 +359,157 @@ export interface AgentClientToServer {
 export type EventPayload<Events, E extends keyof Events> = Events[E] extends (p: infer P, ...rest: never[]) => void
   ? P
   : never;
+
+// ---------------------------------------------------------------------------------------------
+// REST for the agent console (admin API, /live-chat/... with the admin session; RBAC actions
+// plugin::live-chat.console | history | settings)
+// ---------------------------------------------------------------------------------------------
+
+/** A chat as listed in the history and the left-messages inbox. */
+export interface HistoryItem {
+  id: number;
+  status: ChatStatus;
+  departmentId: number;
+  departmentName: string;
+  visitorName: string;
+  visitorEmail: string;
+  question: string;
+  agentId: number | null;
+  agentName: string | null;
+  queuedAt: string;
+  acceptedAt: string | null;
+  closedAt: string | null;
+  closedBy: ClosedBy | null;
+  closeReason: string | null;
+  tags: string[];
+  rating: number | null;
+  messageCount: number;
+}
+
+export interface Pagination {
+  page: number;
+  pageSize: number;
+  total: number;
+  pageCount: number;
+}
+
+export const HISTORY_PAGE_SIZE_MAX = 100;
+
+/** `GET /live-chat/history` (history) and `GET /live-chat/left-messages` (console, status fixed
+ * to left_message unless `status=answered`). Every filter is optional; dates are ISO 8601 and
+ * apply to queuedAt (from inclusive, to exclusive). */
+export declare namespace HistorySearch {
+  export interface Query {
+    q?: string;
+    email?: string;
+    departmentId?: number;
+    status?: ChatStatus;
+    agentId?: number;
+    from?: string;
+    to?: string;
+    page?: number;
+    pageSize?: number;
+  }
+  export interface Response {
+    results: HistoryItem[];
+    pagination: Pagination;
+  }
+}
+
+/** `GET /live-chat/history/:id` (history): one chat, every message (notes included), each file
+ * with a short-lived signed URL. */
+export declare namespace ChatTranscript {
+  export interface Response {
+    chat: HistoryItem & { pageUrl: string | null; userAgent: string | null; locale: string | null; ratingComment: string | null };
+    messages: MessageDto[];
+  }
+}
+
+/** `GET /live-chat/chats/:id/earlier` (console): other chats of the same visitor e-mail in the
+ * agent's departments, newest first (at most 20). */
+export declare namespace EarlierChats {
+  export interface Response {
+    results: HistoryItem[];
+  }
+}
+
+/** `POST /live-chat/chats/:id/reply` (console): answers a left message by e-mail (Reply-To: the
+ * department's address); the reply is stored in the chat, which becomes `answered`. */
+export declare namespace ReplyLeftMessage {
+  export interface Request {
+    body: string;
+  }
+  export interface Response {
+    chat: HistoryItem;
+    message: MessageDto;
+  }
+}
+
+export interface CannedResponse {
+  id: number;
+  title: string;
+  /** Typed after "/" in the message box to insert the body. */
+  shortcut: string;
+  body: string;
+  /** null: for every department */
+  departmentId: number | null;
+}
+
+/** `GET /live-chat/canned-responses` (console): the active ones of the agent's departments and
+ * the ones for every department. Admins manage them in the Content Manager. */
+export declare namespace CannedResponses {
+  export interface Response {
+    results: CannedResponse[];
+  }
+}
+
+/** `GET /live-chat/directory` (console): where a chat can be transferred. */
+export declare namespace Directory {
+  export interface Response {
+    departments: { id: number; name: string }[];
+    agents: { id: number; name: string; presence: Presence; departmentIds: number[] }[];
+  }
+}
+
+export interface ConsoleSettingsValues {
+  gracePeriodSeconds: number;
+  waitingLimitSeconds: number;
+  agentCap: number;
+  postCloseWindowSeconds: number;
+  idleSeconds: number;
+  privacyNotice: string;
+  upload: { maxBytes: number; extensions: string[] };
+}
+
+export interface DepartmentSettings {
+  id: number;
+  name: string;
+  active: boolean;
+  timezone: string;
+  businessHours: BusinessHours | null;
+  notificationEmail: string | null;
+  agentIds: number[];
+}
+
+/** `GET|PUT /live-chat/settings` (settings). PUT takes any subset of `settings`; the upload limit
+ * and types may only be narrower than the ceiling (`uploadCeiling`). */
+export declare namespace ConsoleSettings {
+  export interface Response {
+    settings: ConsoleSettingsValues;
+    uploadCeiling: { maxBytes: number; extensions: string[] };
+    /** Allowed embedding origins, from the configuration (LIVE_CHAT_ORIGINS); read-only here. */
+    origins: string[];
+    departments: DepartmentSettings[];
+    /** Admin users who may be assigned to departments. */
+    agents: { id: number; name: string; email: string }[];
+  }
+  export type Request = Partial<Omit<ConsoleSettingsValues, 'upload'>> & { upload?: Partial<ConsoleSettingsValues['upload']> };
+}
+
+/** `PUT /live-chat/departments/:id` (settings). */
+export declare namespace DepartmentUpdate {
+  export type Request = Partial<Pick<DepartmentSettings, 'timezone' | 'businessHours' | 'notificationEmail' | 'agentIds'>>;
+  export interface Response {
+    department: DepartmentSettings;
+  }
+}

@@ -5,3 +5,4 @@ export * from './eligibility';
 export * from './business-hours';
 export * from './validation';
 export * from './mail';
+export * from './console';

@@ -161,7 +161,8 @@ function toAppError(error: z.ZodError): AppError {
   );
 }
 
-const parser =
+/** A parser from a zod schema: a value, or the AppError a client sees (fields, clear messages). */
+export const parser =
   <S extends z.ZodTypeAny>(schema: S) =>
   (input: unknown): Result<z.output<S>> => {
     const result = schema.safeParse(input, { errorMap });

@@ -7,6 +7,10 @@ import rateLimit from './rate-limit';
 import sweeper from './sweeper';
 import files from './files';
 import mail from './mail';
+import history from './history';
+import replies from './replies';
+import canned from './canned';
+import consoleSettings from './console-settings';
 
 const services = {
   settings,
@@ -18,6 +22,10 @@ const services = {
   sweeper,
   files,
   mail,
+  history,
+  replies,
+  canned,
+  'console-settings': consoleSettings,
 };
 
 export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };
