@@ -70,6 +70,7 @@ export default {
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     await (strapi as any).admin.services.permission.actionProvider.registerMany(ACTIONS);
+    await getService(strapi, 'terms').ensureTables();
     realtime = await attachRealtime(strapi);
     getService(strapi, 'sweeper').start();
   },

@@ -11,6 +11,7 @@ import history from './history';
 import replies from './replies';
 import canned from './canned';
 import consoleSettings from './console-settings';
+import terms from './terms';
 
 const services = {
   settings,
@@ -26,6 +27,7 @@ const services = {
   replies,
   canned,
   'console-settings': consoleSettings,
+  terms,
 };
 
 export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };

@@ -7,7 +7,8 @@ import { getService, PLUGIN_ID } from '../utils';
  * chats whose visitor nobody has seen for the grace period and (3) puts back in their queues the
  * active chats of agents nobody has seen for the grace period, (4) offers the visitors waiting
  * longer than the waiting limit, once each, to leave a message and (5) closes active chats silent
- * on both sides for idleSeconds (closed by system, reason idle). Steps 2 to 5 are conditional
+ * on both sides for idleSeconds (closed by system, reason idle), (6) extracts the terms of new
+ * questions and first messages (off the message hot path). Steps 2 to 6 are conditional
  * updates: any number of nodes may run them at once, and a restart leaves no chat stuck.
  */
 const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
@@ -32,7 +33,9 @@ const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
       const requeued = await chats.requeueGhostAgentChats(now);
       const offered = await chats.offerLeaveToLongWaits(now);
       const idle = await chats.closeIdle(now);
-      return { ended, requeued, offered, idle };
+      // (6) terms of the new questions and first messages, for the recurring demands
+      const terms = await getService(strapi, 'terms').indexPending(now);
+      return { ended, requeued, offered, idle, terms };
     },
 
     start() {
