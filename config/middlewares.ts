@@ -12,9 +12,11 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
   'strapi::errors',
   'strapi::security',
   {
+    // The sites allowed to embed the widget (LIVE_CHAT_ORIGINS) are the ones allowed to call the
+    // API from a browser, unless CORS_ORIGINS says otherwise. The admin is same-origin.
     name: 'strapi::cors',
     config: {
-      origin: env.array('CORS_ORIGINS', ['*']),
+      origin: env.array('CORS_ORIGINS', env.array('LIVE_CHAT_ORIGINS', ['*'])),
       credentials: false,
     },
   },

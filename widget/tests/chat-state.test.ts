@@ -105,9 +105,10 @@ describe('ChatState transitions', () => {
       },
     });
     await state.init();
+    Object.assign(state.form, { name: 'Maria', email: 'maria@example.com', question: 'Como faço?' });
     await state.start();
     expect(state.screen).toBe('start');
-    expect(state.fieldErrors).toEqual({ email: 'E-mail inválido', name: 'Obrigatório' });
+    expect(state.fieldErrors).toEqual({ email: 'Informe um e-mail válido, como nome@exemplo.com.', name: 'Informe o seu nome (até 100 caracteres).' });
     expect(state.formError).toBeNull();
   });
 
@@ -225,14 +226,14 @@ describe('messages', () => {
 });
 
 describe('resume after a reload', () => {
-  it('reconnects with the saved chat and lastSeq and lands on the right screen', async () => {
+  it('after a reload, reconnects with the saved chat, replays from the first message and lands on the right screen', async () => {
     const storage = new MemoryStorage();
     storage.setItem(SESSION, JSON.stringify({ chatId: 12, token: 'tok-12', lastSeq: 3, name: 'Maria', email: 'maria@example.com' }));
     const { state, sockets } = setup({ storage });
     await state.init();
     expect(state.resuming).toBe(true);
     const s = sockets.last();
-    expect(s.handshake()).toEqual({ chatId: 12, token: 'tok-12', lastSeq: 3 });
+    expect(s.handshake()).toEqual({ chatId: 12, token: 'tok-12', lastSeq: 0 }); // nothing shown yet: everything
     s.fire('connect');
     s.fire('chat:state', { chat: chatView({ status: 'active', agentName: 'Ana', lastSeq: 4 }), messages: [msg({ seq: 4 })], queue: null });
     expect(state.resuming).toBe(false);

@@ -77,6 +77,7 @@ describe('upload', () => {
     });
     state = new ChatState(deps({ createSocket: sockets.create, fetch: api.fn, createXhr: () => new FakeXhr() as any }));
     await state.init();
+    Object.assign(state.form, { name: 'Maria', email: 'maria@example.com', question: 'Como faço?' });
     await state.start();
     sockets.last().fire('connect');
     return { api, sockets };

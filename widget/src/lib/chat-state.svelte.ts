@@ -15,7 +15,7 @@ import type {
   WidgetConfig,
 } from '../../../src/plugins/live-chat/shared/contract';
 import { DEFAULT_UPLOAD_RULES, precheckFile, type UploadRules } from './files';
-import { strings, type Locale, type Strings } from './i18n';
+import { fill, strings, type Locale, type Strings } from './i18n';
 
 export type Screen = 'start' | 'waiting' | 'chat' | 'closed' | 'leave-message' | 'left';
 
@@ -233,6 +233,13 @@ export class ChatState {
     if (this.deps.pageUrl && /^https?:/.test(this.deps.pageUrl) && this.deps.pageUrl.length <= 2048) {
       body.pageUrl = this.deps.pageUrl;
     }
+    // The obvious mistakes are caught here, in the visitor's language; the server checks it all again.
+    const wrong: Fields[] = [];
+    if (!body.name || body.name.length > 100) wrong.push('name');
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.email) || body.email.length > 254) wrong.push('email');
+    if (!body.question || body.question.length > 2000) wrong.push('question');
+    if (!(body.departmentId > 0)) wrong.push('departmentId');
+    if (wrong.length) return void (this.fieldErrors = this.fieldMessages(wrong));
     this.busy = true;
     try {
       const res = await this.request('POST', '/api/live-chat/chats', body);
@@ -255,14 +262,25 @@ export class ChatState {
     }
   }
 
+  /** Each field's error in the visitor's language (the server's field messages are English). */
+  private fieldMessages(fields: Fields[]): Partial<Record<Fields, string>> {
+    const t = this.t;
+    const text: Record<Fields, string> = { name: t.errName, email: t.errEmail, question: t.errQuestion, departmentId: t.errDepartment };
+    return Object.fromEntries(fields.map((f) => [f, text[f]]));
+  }
+
   private showFormError(error: AppError | undefined, retryAfter?: string | null) {
-    const fields = error?.fields ?? {};
+    const fields = Object.keys(error?.fields ?? {});
     const known: Fields[] = ['name', 'email', 'question', 'departmentId'];
-    const mine: Partial<Record<Fields, string>> = {};
-    for (const [k, v] of Object.entries(fields)) if ((known as string[]).includes(k)) mine[k as Fields] = v;
-    this.fieldErrors = mine;
-    const rest = Object.keys(fields).length > Object.keys(mine).length || !Object.keys(mine).length;
-    if (rest) this.formError = (error?.message ?? this.t.genericError) + (retryAfter ? ` (${retryAfter}s)` : '');
+    const mine = known.filter((k) => fields.includes(k));
+    this.fieldErrors = this.fieldMessages(mine);
+    const rest = fields.length > mine.length || !mine.length;
+    const code = error?.code;
+    if (rest)
+      this.formError =
+        code === 'rate_limited' ? fill(this.t.errRateLimited, { s: retryAfter ?? '60' })
+        : code === 'department_inactive' ? this.t.errDepartmentInactive
+        : (error?.message ?? this.t.genericError) + (retryAfter ? ` (${retryAfter}s)` : '');
     if (error?.code === 'department_inactive') void this.loadConfig();
   }
 
@@ -665,9 +683,8 @@ export class ChatState {
   private load(): SavedSession | null {
     try {
       const v = JSON.parse(this.deps.storage?.getItem(SESSION_KEY) ?? 'null');
-      return v && typeof v.chatId === 'number' && typeof v.token === 'string'
-        ? { ...v, lastSeq: Number(v.lastSeq) || 0 }
-        : null;
+      // The messages themselves are not kept across a reload: the replay starts from the first one.
+      return v && typeof v.chatId === 'number' && typeof v.token === 'string' ? { ...v, lastSeq: 0 } : null;
     } catch {
       return null;
     }

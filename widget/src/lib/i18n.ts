@@ -62,7 +62,14 @@ const ptBR = {
   minimise: 'Minimizar',
   openChat: 'Abrir o chat',
   unread: 'mensagens não lidas',
+  unreadOne: 'mensagem não lida',
   genericError: 'Algo deu errado. Tente de novo.',
+  errName: 'Informe o seu nome (até 100 caracteres).',
+  errEmail: 'Informe um e-mail válido, como nome@exemplo.com.',
+  errQuestion: 'Escreva sua pergunta (até 2000 caracteres).',
+  errDepartment: 'Escolha um departamento.',
+  errRateLimited: 'Muitas tentativas seguidas. Tente de novo em {s} s.',
+  errDepartmentInactive: 'Este departamento não está mais disponível. Escolha outro.',
   stars: 'estrelas',
 };
 export type Strings = typeof ptBR;
@@ -130,7 +137,14 @@ const en: Strings = {
   minimise: 'Minimise',
   openChat: 'Open the chat',
   unread: 'unread messages',
+  unreadOne: 'unread message',
   genericError: 'Something went wrong. Please try again.',
+  errName: 'Enter your name (up to 100 characters).',
+  errEmail: 'Enter a valid e-mail address, such as name@example.com.',
+  errQuestion: 'Write your question (up to 2000 characters).',
+  errDepartment: 'Choose a department.',
+  errRateLimited: 'Too many attempts in a row. Try again in {s} s.',
+  errDepartmentInactive: 'This department is no longer available. Choose another one.',
   stars: 'stars',
 };
 

@@ -15,6 +15,16 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
+/** No Origin (a server-side client), `*`, a listed origin, or this server's own pages. */
+export function originAllowed(origins: string[], origin: string | undefined, host: string | undefined): boolean {
+  if (!origin || origins.includes('*') || origins.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Socket.IO on Strapi's own HTTP server (Koa keeps serving everything else), namespaces /visitor
  * and /agent. With REDIS_URL, the official Redis adapter carries rooms and broadcasts between
@@ -27,6 +37,9 @@ export async function attachRealtime(strapi: Core.Strapi): Promise<Realtime> {
     path: '/socket.io',
     maxHttpBufferSize: MAX_PACKET_BYTES,
     cors: { origin: origins.includes('*') ? true : origins, credentials: false },
+    // CORS headers do not apply to the WebSocket upgrade, which the widget uses: the browser's
+    // Origin is checked here for every transport (pages of this server are always allowed).
+    allowRequest: (req, cb) => cb(null, originAllowed(origins, req.headers.origin, req.headers.host)),
     pingInterval: 10000,
     pingTimeout: 8000,
   });
