@@ -67,6 +67,21 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Plugin =>
       redisUrl: env('REDIS_URL', ''),
       redisKeyPrefix: env('REDIS_KEY_PREFIX', 'livechat:'),
       corsOrigins: env.array('LIVE_CHAT_ORIGINS', ['*']),
+      // analytics: where "send to development" posts a recurring demand (JSON); empty = off
+      developmentWebhookUrl: env('LIVE_CHAT_DEVELOPMENT_WEBHOOK_URL', ''),
+      developmentWebhookTimeoutMs: env.int('LIVE_CHAT_DEVELOPMENT_WEBHOOK_TIMEOUT_MS', 5000),
+      // retention, off by default: anonymise chats older than N days (0 = keep forever);
+      // LIVE_CHAT_RETENTION_BY_DEPARTMENT="Financeiro=365,Suporte=180" overrides per department
+      retention: {
+        days: env.int('LIVE_CHAT_RETENTION_DAYS', 0),
+        byDepartment: Object.fromEntries(
+          env('LIVE_CHAT_RETENTION_BY_DEPARTMENT', '')
+            .split(',')
+            .map((pair: string) => pair.split('=').map((x) => x.trim()))
+            .filter((pair: string[]) => pair.length === 2 && pair[0] !== '')
+            .map(([dep, days]: string[]) => [dep, Number(days)])
+        ),
+      },
       rateLimits: {
         startPerIp: { points: env.int('LIVE_CHAT_RATE_START_POINTS', 10), duration: env.int('LIVE_CHAT_RATE_START_SECONDS', 600) },
         messagesPerChat: { points: env.int('LIVE_CHAT_RATE_MESSAGE_POINTS', 30), duration: env.int('LIVE_CHAT_RATE_MESSAGE_SECONDS', 10) },

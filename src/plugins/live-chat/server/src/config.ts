@@ -21,6 +21,12 @@ export default {
       leavePerIp: { points: 5, duration: 3600 },
       leavePerEmail: { points: 3, duration: 3600 },
     },
+    // analytics: "send to development" posts a recurring demand here (empty: not configured)
+    developmentWebhookUrl: '',
+    developmentWebhookTimeoutMs: 5000,
+    // retention (off by default): chats older than this many days are anonymised by the sweeper;
+    // `days` for every department, `byDepartment` (department name or id → days) overrides it
+    retention: { days: 0, byDepartment: {} as Record<string, number> },
   },
   validator(config: Record<string, unknown>) {
     for (const k of ['gracePeriodSeconds', 'waitingLimitSeconds', 'agentCap', 'postCloseWindowSeconds', 'idleSeconds', 'sweepIntervalMs']) {
@@ -29,6 +35,13 @@ export default {
     }
     const notice = config.privacyNotice;
     if (typeof notice !== 'string' || notice.length > 1000) throw new Error('live-chat: privacyNotice must be a string of at most 1000 characters');
+    const hook = config.developmentWebhookUrl;
+    if (typeof hook !== 'string' || (hook !== '' && !/^https?:\/\/[^\s]+$/i.test(hook))) throw new Error('live-chat: developmentWebhookUrl must be empty or an http(s) URL');
+    if (!Number.isInteger(config.developmentWebhookTimeoutMs) || (config.developmentWebhookTimeoutMs as number) < 1) throw new Error('live-chat: developmentWebhookTimeoutMs must be a positive integer');
+    const retention = (config.retention ?? {}) as { days?: unknown; byDepartment?: Record<string, unknown> };
+    for (const [k, v] of Object.entries({ days: retention.days ?? 0, ...Object.fromEntries(Object.entries(retention.byDepartment ?? {}).map(([d, n]) => [`byDepartment.${d}`, n])) })) {
+      if (!Number.isInteger(v) || (v as number) < 0) throw new Error(`live-chat: retention.${k} must be a non-negative whole number of days`);
+    }
     const limits = (config.rateLimits ?? {}) as Record<string, { points?: unknown; duration?: unknown }>;
     for (const [name, l] of Object.entries(limits)) {
       if (!Number.isInteger(l?.points) || (l.points as number) < 1 || !Number.isInteger(l?.duration) || (l.duration as number) < 1) {

@@ -2,5 +2,6 @@ import widget from './widget';
 import files from './files';
 import visitor from './visitor';
 import console from './console';
+import analytics from './analytics';
 
-export default { files, widget, visitor, console };
+export default { files, widget, visitor, console, analytics };

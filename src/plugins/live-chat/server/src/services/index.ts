@@ -12,6 +12,7 @@ import replies from './replies';
 import canned from './canned';
 import consoleSettings from './console-settings';
 import terms from './terms';
+import analytics from './analytics';
 
 const services = {
   settings,
@@ -28,6 +29,7 @@ const services = {
   canned,
   'console-settings': consoleSettings,
   terms,
+  analytics,
 };
 
 export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };
