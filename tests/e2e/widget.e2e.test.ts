@@ -208,6 +208,13 @@ test('the help page: Iniciar Chat → waiting → accepted → messages and file
   expect((await send(agent, 'chat:close', { chatId: item.chatId, reason: 'resolved', tags: ['boleto'] })).ok).toBe(true);
   await page.getByText('O atendimento foi encerrado.').waitFor();
   await capture(page, 'closed');
+  // the optional rating, stored with the chat
+  await page.getByText('★').nth(3).click();
+  await page.getByLabel('Comentário (opcional)').fill('Resolvido rápido');
+  await page.getByRole('button', { name: 'Enviar avaliação' }).click();
+  await page.getByText('Obrigado pela avaliação!').waitFor();
+  const rated = await app.strapi.db.query('api::chat.chat').findOne({ where: { id: item.chatId } });
+  expect(rated).toMatchObject({ rating: 4, ratingComment: 'Resolvido rápido' });
   await page.getByRole('button', { name: 'Fechar' }).click();
   await page.getByRole('button', { name: 'Iniciar Chat' }).waitFor();
   // ready for a new chat: the question is empty, the visitor's name and e-mail are kept
@@ -341,4 +348,53 @@ test('embedded in a third-party page on another port: launcher, chat, unread bad
   await other.goto(forbiddenOrigin);
   await other.getByRole('button', { name: 'Abrir o chat' }).click();
   await other.getByText('Não foi possível carregar o chat.').waitFor();
+});
+
+/** Presses Tab until the focused control (inside the widget's shadow root) is the one named. */
+async function tabTo(page: Page, name: string, max = 20) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      if (!el) return '';
+      const label = el.id ? (el.getRootNode() as ParentNode).querySelector(`label[for="${el.id}"]`) : null;
+      return (el.getAttribute('aria-label') ?? label?.textContent ?? el.textContent ?? '').trim();
+    });
+    if (focused === name) return;
+  }
+  throw new Error(`"${name}" cannot be reached with the Tab key`);
+}
+
+test('the whole flow with the keyboard alone', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/chat`);
+  await page.getByLabel('Nome').waitFor();
+  await tabTo(page, 'Nome');
+  await page.keyboard.type('João Teclado');
+  await tabTo(page, 'E-mail');
+  await page.keyboard.type('joao@example.com');
+  await tabTo(page, 'Sua pergunta');
+  await page.keyboard.type('Uso só o teclado');
+  await tabTo(page, 'Iniciar Chat');
+  const queued = next(agent, 'queue:added', (q) => q.question === 'Uso só o teclado');
+  await page.keyboard.press('Enter');
+  const item = await queued;
+  await accept(page, item.chatId);
+
+  await tabTo(page, 'Sua mensagem');
+  const fromVisitor = next(agent, 'message:created', (m) => m.sender === 'visitor');
+  await page.keyboard.type('Enviado com Enter');
+  await page.keyboard.press('Enter');
+  expect((await fromVisitor).body).toBe('Enviado com Enter');
+
+  await tabTo(page, 'Encerrar chat');
+  const closed = next(agent, 'chat:closed', (c) => c.chatId === item.chatId);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter'); // "Sim, encerrar" has the focus
+  await closed;
+  await page.getByText('O atendimento foi encerrado.').waitFor();
+  await tabTo(page, 'Fechar');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Iniciar Chat' }).waitFor();
 });
