@@ -96,6 +96,15 @@ describe(`term extraction (${process.env.TEST_DB ?? 'sqlite'})`, () => {
     expect(Number(n!.n)).toBe(7);
   });
 
+  it('retention is off by default: the sweeper leaves old chats as they are', async () => {
+    const old = await seedChat(app.strapi, { department: 'Financeiro', question: 'Boleto de 2020', queuedAt: '2020-01-06T12:00:00.000Z', closedAt: '2020-01-06T12:10:00.000Z' });
+    expect(await app.strapi.plugin('live-chat').service('retention').policies()).toEqual([]);
+    const swept = await app.strapi.plugin('live-chat').service('sweeper').runOnce(later(30));
+    expect(swept.anonymised).toBe(0);
+    const row = await app.strapi.db.connection('chats').where({ id: old.id }).first();
+    expect([row.visitor_email, row.question]).toEqual(['maria@example.com', 'Boleto de 2020']);
+  });
+
   it('keeps the terms across a restart', async () => {
     const before = await app.strapi.db.connection(TERMS_TABLE).count({ n: '*' }).first();
     app = await app.restart();

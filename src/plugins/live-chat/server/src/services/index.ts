@@ -13,6 +13,7 @@ import canned from './canned';
 import consoleSettings from './console-settings';
 import terms from './terms';
 import analytics from './analytics';
+import retention from './retention';
 
 const services = {
   settings,
@@ -30,6 +31,7 @@ const services = {
   'console-settings': consoleSettings,
   terms,
   analytics,
+  retention,
 };
 
 export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };

@@ -8,7 +8,8 @@ import { getService, PLUGIN_ID } from '../utils';
  * active chats of agents nobody has seen for the grace period, (4) offers the visitors waiting
  * longer than the waiting limit, once each, to leave a message and (5) closes active chats silent
  * on both sides for idleSeconds (closed by system, reason idle), (6) extracts the terms of new
- * questions and first messages (off the message hot path). Steps 2 to 6 are conditional
+ * questions and first messages (off the message hot path) and (7) anonymises chats older than
+ * their department's retention, when one is configured. Steps 2 to 7 are conditional
  * updates: any number of nodes may run them at once, and a restart leaves no chat stuck.
  */
 const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
@@ -35,7 +36,9 @@ const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
       const idle = await chats.closeIdle(now);
       // (6) terms of the new questions and first messages, for the recurring demands
       const terms = await getService(strapi, 'terms').indexPending(now);
-      return { ended, requeued, offered, idle, terms };
+      // (7) retention (off unless configured): anonymise chats past their department's age
+      const anonymised = await getService(strapi, 'retention').sweep(now);
+      return { ended, requeued, offered, idle, terms, anonymised };
     },
 
     start() {
