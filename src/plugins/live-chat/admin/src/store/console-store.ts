@@ -304,6 +304,9 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     case 'accept:failed': {
       const { chatId, error } = action;
       const gone = error.code === 'already_taken' || error.code === 'chat_closed' || error.code === 'not_found';
+      // the queue:removed broadcast may have told the agent already: say it once
+      const toldAlready = error.code === 'already_taken' && !state.accepting.includes(chatId);
+      if (toldAlready) return { ...state, queue: withoutQueued(state.queue, chatId) };
       return {
         ...state,
         accepting: state.accepting.filter((id) => id !== chatId),
