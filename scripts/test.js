@@ -5,7 +5,8 @@
  *   2. integration tests against a real in-process Strapi on fresh SQLite databases
  *   3. the same integration tests on fresh PostgreSQL databases (TEST_PG_* / 127.0.0.1:5432)
  *   4. two Strapi nodes (child processes) on one PostgreSQL database and one Redis (127.0.0.1:6379)
- *   5. the smoke test: `strapi build` once, then `strapi start` twice on one SQLite file
+ *   5. e2e in real Chromium (the visitor's widget, the agent console), after one `strapi build`
+ *   6. the smoke test: `strapi start` twice on one SQLite file, reusing that build
  * Prints one closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
  * Options: --only=unit,sqlite,postgres,multinode,smoke   (default: all)
  */
@@ -37,7 +38,33 @@ let total = 0;
 let broken = false;
 const started = Date.now();
 
+/**
+ * The admin panel is built once per run, before the first stage that serves it (e2e drives the
+ * console in Chromium; smoke's `npm start` reuses the build instead of making its own).
+ * REUSE_ADMIN_BUILD=1 keeps an existing build (local runs with unchanged admin code).
+ */
+let adminBuilt = false;
+function buildAdminOnce() {
+  if (adminBuilt) return true;
+  adminBuilt = true;
+  if (process.env.REUSE_ADMIN_BUILD === '1' && fs.existsSync(path.join(root, 'dist', 'build', 'index.html'))) return true;
+  console.log('\n=== admin build (once, for e2e and smoke) ===');
+  const started = Date.now();
+  const res = spawnSync(path.join(root, 'node_modules', '.bin', 'strapi'), ['build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  console.log(`[test] admin build: exit ${res.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return res.status === 0;
+}
+
 for (const stage of stages) {
+  if ((stage.name === 'e2e' || stage.name === 'smoke') && !buildAdminOnce()) {
+    console.error('[test] the admin build failed');
+    broken = true;
+    break;
+  }
   const out = path.join(os.tmpdir(), `livechat-jest-${stage.name}-${process.pid}.json`);
   console.log(`\n=== ${stage.name} ===`);
   const widgetDir = path.join(root, 'widget');
