@@ -108,6 +108,14 @@ describe('queue', () => {
     expect(s.notices[1]).toMatchObject({ kind: 'danger', values: { message: 'limit' } });
   });
 
+  test('the broadcast and the refused ack of one lost race make one notice, in either order', () => {
+    const lost = { type: 'accept:failed', chatId: 1, error: { code: 'already_taken', message: 'x' } } as const;
+    const removed = { type: 'queue:removed', payload: { chatId: 1, reason: 'accepted', agentId: 99 } } as const;
+    const start = run([{ type: 'accept:started', chatId: 1 }], connected([queueItem(1)]));
+    expect(run([removed, lost], start).notices).toHaveLength(1);
+    expect(run([lost, removed], start).notices).toHaveLength(1);
+  });
+
   test('sorted oldest first; the wait ticks from queuedAt and never goes negative', () => {
     const s = connected([queueItem(2, { queuedAt: '2024-05-01T12:00:05Z' }), queueItem(1, { queuedAt: '2024-05-01T12:00:00Z' })]);
     expect(sortedQueue(s).map((q) => q.chatId)).toEqual([1, 2]);
