@@ -11,6 +11,8 @@
  *   eldReset          restart the event-loop delay histogram and the CPU counter
  *   report            event-loop delay p50/p99/max (ms) and CPU time since eldReset
  *   profileStart / profileStop {file}   V8 CPU profile of the load phase only (inspector)
+ *   heapStart / heapStop {file}         V8 sampling heap profile of the load phase, objects
+ *                                       collected by GC included (what allocates, not what stays)
  */
 const crypto = require('crypto');
 const fs = require('fs');
@@ -196,6 +198,26 @@ function patchRefreshPositions(strapi) {
       await post('Profiler.setSamplingInterval', { interval: 200 });
       await post('Profiler.start');
       return true;
+    },
+    async heapStart() {
+      const inspector = require('inspector');
+      session = new inspector.Session();
+      session.connect();
+      const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+      await post('HeapProfiler.enable');
+      await post('HeapProfiler.startSampling', {
+        samplingInterval: 8192,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+      return true;
+    },
+    async heapStop({ file }) {
+      const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+      const { profile } = await post('HeapProfiler.stopSampling');
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      return file;
     },
     async profileStop({ file }) {
       const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));

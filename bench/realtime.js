@@ -11,7 +11,8 @@
  *   node bench/realtime.js --max [--chats=1000] [--seconds=5] [--steps=250,500,1000,2000,3000,4000,6000,8000,10000]
  *   node bench/realtime.js --idle=10000
  * Options: --warmup=2 (seconds at the same rate before each measured run, not counted), --no-relay (skip the baseline), --no-compile (use dist/ as is), --profile (V8 CPU
- * profile of the server during the load, written to $TMPDIR/lc-bench-profiles/ with its top functions printed).
+ * profile of the server during the load, written to $TMPDIR/lc-bench-profiles/ with its top functions printed), --heap-profile
+ * (sampling heap profile of the server during the load, garbage included: bytes allocated per stored message, by function).
  *
  * The server is pinned to core 0 and the load process to core 1 (taskset), when taskset exists.
  */
@@ -39,6 +40,7 @@ const DB = arg('db', 'sqlite');
 const STEPS = arg('steps', '250,500,1000,2000,3000,4000,6000,8000,10000').split(',').map(Number);
 const RELAY = !flag('no-relay');
 const PROFILE = flag('profile');
+const HEAP_PROFILE = flag('heap-profile');
 const P99_TARGET = 15;
 const WARMUP = Number(arg('warmup', '2'));
 
@@ -324,6 +326,7 @@ async function withTarget(kind, fn) {
 }
 
 async function profiled(server, fn) {
+  if (HEAP_PROFILE && server.kind === 'strapi') return heapProfiled(server, fn);
   if (!PROFILE || server.kind !== 'strapi') return fn();
   const dir = path.join(os.tmpdir(), 'lc-bench-profiles');
   fs.mkdirSync(dir, { recursive: true });
@@ -336,6 +339,53 @@ async function profiled(server, fn) {
     log(`\nCPU profile of the server during the load: ${file}`);
     printProfile(file);
   }
+}
+
+async function heapProfiled(server, fn) {
+  const dir = path.join(os.tmpdir(), 'lc-bench-profiles');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `server-${Date.now()}.heapprofile`);
+  await server.rpc('heapStart');
+  let r;
+  try {
+    r = await fn();
+    return r;
+  } finally {
+    await server.rpc('heapStop', { file });
+    log(`\nSampling heap profile of the server during the load: ${file}`);
+    printHeapProfile(file, r && r.stored);
+  }
+}
+
+/** Bytes allocated (sampled) by function and by module, and per stored message. */
+function printHeapProfile(file, stored) {
+  const { head } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const self = new Map();
+  const incl = new Map();
+  let total = 0;
+  const modOf = (url) => {
+    const m = url && url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+    if (m) return m[1];
+    if (url && url.includes('/dist/')) return `app:${url.slice(url.indexOf('/dist/') + 6)}`;
+    return url && url.startsWith('node:') ? 'node:internal' : null;
+  };
+  const walk = (n, mods) => {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url ? f.url.replace(/^.*node_modules\//, '').replace(appDir, '') : ''}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) || 0) + n.selfSize);
+    total += n.selfSize;
+    const m = modOf(f.url);
+    const here = m && !mods.includes(m) ? [...mods, m] : mods;
+    for (const mod of here) incl.set(mod, (incl.get(mod) || 0) + n.selfSize);
+    for (const c of n.children || []) walk(c, here);
+  };
+  walk(head, []);
+  const kb = (b) => `${(b / 1024).toFixed(0)} KB`;
+  log(`allocated (sampled) during the load: ${(total / 1048576).toFixed(1)} MB` + (stored ? `, ${(total / stored / 1024).toFixed(1)} KB per stored message` : ''));
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30);
+  log(table(top.map(([k, b]) => [kb(b), `${((b / total) * 100).toFixed(1)}%`, k]), ['self', '', 'function']));
+  const topIncl = [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  log(table(topIncl.map(([k, b]) => [kb(b), `${((b / total) * 100).toFixed(1)}%`, k]), ['inclusive', '', 'module']));
 }
 
 /** Top self-time functions and top inclusive time by source file of a .cpuprofile. */

@@ -95,6 +95,8 @@ function sqliteAppender(db: any) {
  */
 const createMessagesService = ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = () => knexOf(strapi);
+  /** The SQLite pool's connection, remembered from the last acquire. */
+  let sqliteConnection: { open: boolean; inTransaction: boolean } | null = null;
 
   const insertRow = async (m: NewMessage, cond: AppendCondition, now: Date): Promise<Appended | null> => {
     const isReply = m.sender === 'agent' && (m.visibility ?? 'public') === 'public';
@@ -115,10 +117,17 @@ const createMessagesService = ({ strapi }: { strapi: Core.Strapi }) => {
       const row = res.rows[0];
       return row ? { id: Number(row.id), seq: Number(row.seq), chatAgentId: row.agent_id === null ? null : Number(row.agent_id) } : null;
     }
+    const args = [now.getTime(), isReply, m.chatId, onlyAgent, ...values];
+    // better-sqlite3 is synchronous and our transaction runs in one go: when no transaction is open
+    // on the connection (a knex transaction holds it across awaits), nobody's statements can
+    // interleave with ours, so the pool's acquire/release (promises and timers on every message,
+    // a tenth of the hot path's allocations) is skipped. Otherwise, wait for the pool like anyone.
+    if (sqliteConnection?.open && !sqliteConnection.inTransaction) return sqliteAppender(sqliteConnection).run(args);
     const client = (knex() as any).client;
     const db = await client.acquireConnection();
+    sqliteConnection = db;
     try {
-      return sqliteAppender(db).run([now.getTime(), isReply, m.chatId, onlyAgent, ...values]);
+      return sqliteAppender(db).run(args);
     } finally {
       await client.releaseConnection(db);
     }
