@@ -20,6 +20,8 @@ export const INDEXES: readonly IndexSpec[] = [
   { name: 'chats_status_queued_idx', table: 'chats', columns: ['status', 'queued_at'] },
   { name: 'chats_agent_status_idx', table: 'chats', columns: ['agent_id', 'status'] },
   { name: 'chats_visitor_email_idx', table: 'chats', columns: ['visitor_email'] },
+  // analytics and history: the chats of a period (issue 8), per department
+  { name: 'chats_queued_dep_idx', table: 'chats', columns: ['queued_at', 'department_id'] },
   { name: 'chats_token_hash_uq', table: 'chats', columns: ['token_hash'], unique: true },
   // history: a chat's messages in order; one sequence number and one client id per chat
   { name: 'messages_chat_seq_uq', table: 'messages', columns: ['chat_id', 'seq'], unique: true },

@@ -86,25 +86,26 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
    * p50, p90 and the mean of a value per group (`group` a column, or null for all together).
    * PostgreSQL: percentile_cont. SQLite: the two ranks around each percentile by window functions.
    */
-  const percentiles = async (value: string, notNull: string, s: Scope, group: string | null): Promise<Map<number, Analytics.Percentiles>> => {
+  const percentiles = async (value: string, notNull: string, s: Scope, group: string, withAll = false): Promise<Map<number, Analytics.Percentiles>> => {
+    // with `withAll`, key 0 holds all the groups together (ids start at 1), from the same scan
     const w = where(s);
-    const g = group ?? '0';
     const out = new Map<number, Analytics.Percentiles>();
     if (pg()) {
       const rows = await raw({
-        sql: `SELECT ${g} AS g, COUNT(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${value}) AS p50,
+        sql: `SELECT ${group} AS g, COUNT(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${value}) AS p50,
                 percentile_cont(0.9) WITHIN GROUP (ORDER BY ${value}) AS p90, AVG(${value}) AS a
-              FROM chats c WHERE ${w.sql} AND ${notNull} ${group ? `GROUP BY ${group}` : ''}`,
+              FROM chats c WHERE ${w.sql} AND ${notNull} GROUP BY ${withAll ? `GROUPING SETS ((${group}), ())` : group}`,
         bindings: w.bindings,
       });
       for (const r of rows) {
         if (num(r.n) === 0) continue;
-        out.set(num(r.g), { n: num(r.n), p50: round(numOrNull(r.p50)), p90: round(numOrNull(r.p90)), avg: round(numOrNull(r.a)) });
+        out.set(r.g === null ? 0 : num(r.g), { n: num(r.n), p50: round(numOrNull(r.p50)), p90: round(numOrNull(r.p90)), avg: round(numOrNull(r.a)) });
       }
       return out;
     }
     const rows = await raw({
-      sql: `WITH v AS (SELECT ${g} AS g, ${value} AS x FROM chats c WHERE ${w.sql} AND ${notNull}),
+      sql: `WITH base AS (SELECT ${group} AS g, ${value} AS x FROM chats c WHERE ${w.sql} AND ${notNull}),
+              v AS (SELECT g, x FROM base ${withAll ? 'UNION ALL SELECT 0, x FROM base' : ''}),
               r AS (SELECT g, x, ROW_NUMBER() OVER (PARTITION BY g ORDER BY x) - 1 AS i,
                       COUNT(*) OVER (PARTITION BY g) AS n, AVG(x) OVER (PARTITION BY g) AS a FROM v)
             SELECT g, i, n, x, a FROM r
@@ -223,8 +224,8 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       const byDep: Record<string, Map<number, Analytics.Percentiles>> = {};
       const all: Record<string, Analytics.Percentiles> = {};
       for (const [name, [value, notNull]] of Object.entries(metrics)) {
-        byDep[name] = await percentiles(value, notNull, s, 'c.department_id');
-        all[name] = (await percentiles(value, notNull, s, null)).get(0) ?? EMPTY_PCT;
+        byDep[name] = await percentiles(value, notNull, s, 'c.department_id', true);
+        all[name] = byDep[name].get(0) ?? EMPTY_PCT;
       }
       const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null);
       const row = (departmentId: number | null, name: string, c: { chats: number; accepted: number; missed: number; lefts: number }, pct: (m: string) => Analytics.Percentiles): Analytics.Service.Row => ({
@@ -380,53 +381,43 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         bindings: [dbt(s.from), dbt(s.from), dbt(prev.from), dbt(s.to), ...deps, ...(onlyTerm ? [onlyTerm] : []), s.limit * 4 + 10],
       });
       if (rows.length === 0) return out;
-      // the most common way visitors wrote each term names it
-      const terms = [...new Set(rows.map((r) => String(r.term)))];
-      const labels = new Map<string, { label: string; n: number }>();
-      for (let i = 0; i < terms.length; i += 400) {
-        const chunk = terms.slice(i, i + 400);
-        const lrows = await raw({
-          sql: `SELECT department_id AS dep, term, label, COUNT(*) AS n FROM ${TERMS_TABLE}
-                WHERE at >= ? AND at < ? AND department_id IN (${placeholders(deps.length)}) AND term IN (${placeholders(chunk.length)})
-                GROUP BY department_id, term, label`,
-          bindings: [dbt(s.from), dbt(s.to), ...deps, ...chunk],
-        });
-        for (const r of lrows) {
-          const key = `${num(r.dep)}|${r.term}`;
-          const best = labels.get(key);
-          if (!best || num(r.n) > best.n || (num(r.n) === best.n && String(r.label) < best.label)) labels.set(key, { label: String(r.label), n: num(r.n) });
-        }
-      }
       for (const r of rows) {
         const dep = num(r.dep);
         const list = out.get(dep) ?? [];
-        list.push({ term: String(r.term), kind: r.kind === 'phrase' ? 'phrase' : 'word', label: labels.get(`${dep}|${r.term}`)?.label ?? String(r.term), current: num(r.cur), previous: num(r.prev) });
+        // the label is looked up for the groups kept only (labelOf)
+        list.push({ term: String(r.term), kind: r.kind === 'phrase' ? 'phrase' : 'word', label: String(r.term), current: num(r.cur), previous: num(r.prev) });
         out.set(dep, list);
       }
       return out;
+    },
+
+    /** The most common way visitors wrote a term in the period (one indexed query). */
+    async labelOf(s: Scope, dep: number, term: string): Promise<string> {
+      const [row] = await raw({
+        sql: `SELECT label, COUNT(*) AS n FROM ${TERMS_TABLE} WHERE term = ? AND department_id = ? AND at >= ? AND at < ?
+              GROUP BY label ORDER BY COUNT(*) DESC, label ASC LIMIT 1`,
+        bindings: [term, dep, dbt(s.from), dbt(s.to)],
+      });
+      return row ? String(row.label) : term;
     },
 
     /** Up to `per` recent chats (with their question) of each (department, term). */
     async examples(s: Scope, pairs: { dep: number; term: string }[], per: number = ANALYTICS_LIMITS.examples): Promise<Map<string, Analytics.Demands.Example[]>> {
       const out = new Map<string, Analytics.Demands.Example[]>();
       if (pairs.length === 0) return out;
-      const deps = [...new Set(pairs.map((p) => p.dep))];
-      const terms = [...new Set(pairs.map((p) => p.term))];
-      const rows = await raw({
-        sql: `WITH e AS (
-                SELECT t.department_id AS dep, t.term, c.id, c.question, c.status, c.queued_at,
-                  ROW_NUMBER() OVER (PARTITION BY t.department_id, t.term ORDER BY t.at DESC, t.chat_id DESC) AS rn
-                FROM ${TERMS_TABLE} t JOIN chats c ON c.id = t.chat_id
-                WHERE t.at >= ? AND t.at < ? AND t.department_id IN (${placeholders(deps.length)}) AND t.term IN (${placeholders(terms.length)})
-                  AND c.question IS NOT NULL AND c.question <> '')
-              SELECT dep, term, id, question, status, queued_at FROM e WHERE rn <= ? ORDER BY dep, term, rn`,
-        bindings: [dbt(s.from), dbt(s.to), ...deps, ...terms, per],
-      });
-      const wanted = new Set(pairs.map((p) => `${p.dep}|${p.term}`));
-      for (const r of rows) {
-        const key = `${num(r.dep)}|${r.term}`;
-        if (!wanted.has(key)) continue;
-        out.set(key, [...(out.get(key) ?? []), { chatId: num(r.id), question: String(r.question), status: r.status, queuedAt: fromDbTime(r.queued_at)! }]);
+      // one query per group walking the (term, department_id, at) index backwards: a few rows
+      // read each, where one window over every row of the top terms would read most of the table
+      for (const { dep, term } of pairs) {
+        const rows = await raw({
+          sql: `SELECT c.id, c.question, c.status, c.queued_at FROM ${TERMS_TABLE} t JOIN chats c ON c.id = t.chat_id
+                WHERE t.term = ? AND t.department_id = ? AND t.at >= ? AND t.at < ? AND c.question IS NOT NULL AND c.question <> ''
+                ORDER BY t.at DESC, t.chat_id DESC LIMIT ?`,
+          bindings: [term, dep, dbt(s.from), dbt(s.to), per],
+        });
+        out.set(
+          `${dep}|${term}`,
+          rows.map((r) => ({ chatId: num(r.id), question: String(r.question), status: r.status, queuedAt: fromDbTime(r.queued_at)! }))
+        );
       }
       return out;
     },
@@ -441,6 +432,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         }
       }
       const grouped = new Map(s.departments.map((d) => [d.id, groupDemands(terms.get(d.id) ?? [], s.limit)]));
+      for (const [dep, groups] of grouped) for (const g of groups) g.title = await service.labelOf(s, dep, g.term);
       const examples = await service.examples(
         s,
         [...grouped.entries()].flatMap(([dep, groups]) => groups.map((g) => ({ dep, term: g.term })))
@@ -491,7 +483,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         group = { term, kind: row.kind, title: row.label, count: row.current, trend: trendOf(row.current, row.previous), variants: [] };
       }
       const ex = (await service.examples(one, [{ dep: departmentId, term }], examples)).get(`${departmentId}|${term}`) ?? [];
-      return { ...group, examples: ex, range: rangeOf(s) };
+      return { ...group, title: await service.labelOf(one, departmentId, term), examples: ex, range: rangeOf(s) };
     },
 
     /** The rows of one exportable table, with its columns in order. */

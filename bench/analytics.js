@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+/**
+ * History and analytics at scale (issue 8): generates a realistic synthetic history — months of
+ * chats in the four departments, Portuguese questions drawn from a vocabulary of support topics
+ * at known weights, ten messages each, tags, agents, ratings — writing in batches through knex
+ * (the Document Service would take about an hour for a million messages), extracts the terms as
+ * the sweeper does, then times every analytics endpoint and the documented REST/GraphQL history
+ * queries over HTTP against one in-process Strapi.
+ *
+ *   node bench/analytics.js [--db=sqlite|postgres] [--chats=100000] [--messages=10] [--days=180] [--runs=5]
+ *
+ * Prints markdown tables (generation, extraction, then min / p50 / max ms per query) and the
+ * machine's load average, for docs/performance.md.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+
+const arg = (name, def) => (process.argv.find((a) => a.startsWith(`--${name}=`)) || '').split('=')[1] || def;
+const DB = arg('db', 'sqlite');
+const CHATS = Number(arg('chats', '100000'));
+const PER_CHAT = Number(arg('messages', '10'));
+const DAYS = Number(arg('days', '180'));
+const RUNS = Number(arg('runs', '5'));
+const appDir = path.resolve(__dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-bench-analytics-'));
+const pgName = `lc_bench_analytics_${process.pid}`;
+
+Object.assign(process.env, {
+  NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', STRAPI_TELEMETRY_DISABLED: 'true',
+  APP_KEYS: 'a,b', API_TOKEN_SALT: 's', ADMIN_JWT_SECRET: 's', TRANSFER_TOKEN_SALT: 's', JWT_SECRET: 's',
+  ENCRYPTION_KEY: 's', LIVE_CHAT_SECRET: 's', PUBLIC_DIR: path.join(tmp, 'public'), UPLOADS_DIR: path.join(tmp, 'files'),
+  UPLOAD_TMP_DIR: tmp, LIVE_CHAT_SWEEP_INTERVAL_MS: '3600000',
+  ...(DB === 'postgres'
+    ? { DATABASE_CLIENT: 'postgres', DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '5432', DATABASE_USERNAME: 'postgres', DATABASE_PASSWORD: '', DATABASE_NAME: pgName, DATABASE_URL: '' }
+    : { DATABASE_CLIENT: 'sqlite', DATABASE_FILENAME: path.join(tmp, 'data.db') }),
+});
+fs.mkdirSync(path.join(tmp, 'public', 'uploads'), { recursive: true });
+
+// --- a deterministic random source, so two runs generate the same history -------------------
+let seed = 20261125;
+const rand = () => {
+  seed = (seed * 1664525 + 1013904223) % 4294967296;
+  return seed / 4294967296;
+};
+const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+const weighted = (pairs) => {
+  const total = pairs.reduce((t, [, w]) => t + w, 0);
+  let r = rand() * total;
+  for (const [v, w] of pairs) if ((r -= w) < 0) return v;
+  return pairs[pairs.length - 1][0];
+};
+
+/** Support topics per department: [tag, weight, question variants] */
+const TOPICS = {
+  Financeiro: [
+    ['boleto', 30, ['Preciso da segunda via do boleto', 'Meu boleto venceu, como pago?', 'Não recebi o boleto deste mês', 'O boleto veio com valor errado', 'Como emitir o boleto atualizado?']],
+    ['nota-fiscal', 20, ['Preciso da nota fiscal de outubro', 'A nota fiscal saiu com CNPJ errado', 'Quando a nota fiscal é emitida?', 'Não encontro a nota fiscal no painel']],
+    ['reembolso', 8, ['Quero o reembolso da cobrança duplicada', 'Como peço reembolso?', 'Fui cobrado duas vezes no cartão']],
+    ['cartao', 6, ['Quero trocar o cartão de crédito', 'O pagamento no cartão foi recusado']],
+  ],
+  Suporte: [
+    ['acesso', 25, ['Não consigo acessar o painel', 'Esqueci minha senha', 'A senha não funciona', 'Minha conta foi bloqueada']],
+    ['email', 15, ['Meu e-mail não envia mensagens', 'Configurar e-mail no celular', 'Caixa de e-mail cheia']],
+    ['lentidao', 10, ['O sistema está muito lento', 'A página demora para carregar']],
+  ],
+  Comercial: [
+    ['plano', 20, ['Quero mudar de plano', 'Qual a diferença entre os planos?', 'Quero contratar o plano empresarial']],
+    ['orcamento', 15, ['Preciso de um orçamento para minha empresa', 'Orçamento para cem usuários']],
+    ['desconto', 5, ['Tem desconto no plano anual?', 'Desconto para ONG']],
+  ],
+  Websites: [
+    ['site-fora', 15, ['Meu site está fora do ar', 'O site não abre', 'Erro 500 no site']],
+    ['dominio', 12, ['Como registrar um domínio?', 'Meu domínio expirou', 'Transferir domínio para vocês']],
+    ['certificado', 6, ['O certificado SSL expirou', 'Site aparece como não seguro']],
+  ],
+};
+const DEP_WEIGHTS = [['Financeiro', 35], ['Suporte', 35], ['Comercial', 15], ['Websites', 15]];
+const FIRST = ['Ana', 'Bruno', 'Carla', 'Diego', 'Elisa', 'Fábio', 'Gabriela', 'Heitor', 'Isabela', 'João', 'Karina', 'Lucas', 'Marina', 'Nuno', 'Olga', 'Paulo'];
+const LAST = ['Silva', 'Souza', 'Oliveira', 'Santos', 'Lima', 'Costa', 'Pereira', 'Almeida'];
+const AGENTS = Array.from({ length: 12 }, (_, i) => ({ id: 900 + i, name: `${FIRST[i]} Atendente` }));
+const REPLIES = ['Claro, vou verificar para você.', 'Um momento, por favor.', 'Pronto, já está resolvido.', 'Enviei as instruções por e-mail.', 'Posso ajudar em algo mais?'];
+const FOLLOW = ['Obrigado!', 'Certo, aguardo.', 'Funcionou, valeu.', 'Ainda não chegou.', 'Ok'];
+
+const docId = () => crypto.randomBytes(12).toString('hex').slice(0, 24);
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], p50: s[Math.floor((s.length - 1) / 2)], max: s[s.length - 1] };
+};
+
+(async () => {
+  if (DB === 'postgres') {
+    const { Client } = require('pg');
+    const c = new Client({ host: '127.0.0.1', user: 'postgres', database: 'test' });
+    await c.connect();
+    await c.query(`CREATE DATABASE "${pgName}"`);
+    await c.end();
+  }
+  const { compileStrapi, createStrapi } = require('@strapi/strapi');
+  const { distDir } = await compileStrapi({ appDir });
+  const strapi = await createStrapi({ appDir, distDir }).load();
+  strapi.server.mount();
+  await new Promise((r) => strapi.server.httpServer.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${strapi.server.httpServer.address().port}`;
+  const knex = strapi.db.connection;
+  const pg = DB === 'postgres';
+  const t = (ms) => (pg ? new Date(ms) : ms);
+  const load0 = os.loadavg()[0];
+
+  // --- generation ---------------------------------------------------------------------------
+  const deps = Object.fromEntries((await knex('departments').select('id', 'name')).map((d) => [d.name, d.id]));
+  const now = Date.now();
+  const start = now - DAYS * 86_400_000;
+  let messagesWritten = 0;
+  let tGen = Date.now();
+  const BATCH = 500;
+  const emails = [];
+  for (let b = 0; b < CHATS; b += BATCH) {
+    const n = Math.min(BATCH, CHATS - b);
+    const chats = [];
+    const meta = [];
+    for (let i = 0; i < n; i++) {
+      const depName = weighted(DEP_WEIGHTS);
+      const [tag, , variants] = weighted(TOPICS[depName].map((topic) => [topic, topic[1]]));
+      const question = pick(variants);
+      // business hours are busier: more chats between 9 and 18 (UTC−3)
+      let queued = start + Math.floor(rand() * (now - start - 3_600_000));
+      const hour = new Date(queued - 3 * 3_600_000).getUTCHours();
+      if ((hour < 8 || hour > 19) && rand() < 0.6) queued -= (hour < 8 ? hour - 10 : hour - 14) * 3_600_000;
+      const status = weighted([['closed', 75], ['missed', 10], ['left_message', 10], ['answered', 5]]);
+      const accepted = status === 'closed' ? queued + Math.floor(5_000 + rand() * rand() * 600_000) : null;
+      const firstReply = accepted ? accepted + Math.floor(3_000 + rand() * 90_000) : null;
+      const closed = accepted ? accepted + Math.floor(60_000 + rand() * 1_800_000) : status === 'missed' ? queued + 120_000 : queued;
+      const agent = accepted ? pick(AGENTS) : null;
+      const name = `${pick(FIRST)} ${pick(LAST)}`;
+      const email = `${name.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').replace(' ', '.')}${Math.floor(rand() * 5000)}@example.com`;
+      if (emails.length < 50) emails.push(email);
+      chats.push({
+        document_id: docId(), status, visitor_name: name, visitor_email: email, question, department_id: deps[depName], department_name: depName,
+        agent_id: agent?.id ?? null, agent_name: agent?.name ?? null, queued_at: t(queued), accepted_at: accepted ? t(accepted) : null,
+        first_agent_reply_at: firstReply ? t(firstReply) : null, closed_at: t(closed), closed_by: status === 'closed' ? 'agent' : null,
+        close_reason: status === 'closed' ? 'resolved' : null, tags: JSON.stringify(status === 'closed' && rand() < 0.7 ? [tag] : []),
+        locale: 'pt-BR', last_seq: status === 'closed' ? PER_CHAT : 1, priority: 0, rating: status === 'closed' && rand() < 0.4 ? 1 + Math.floor(rand() * 5) : null,
+        token_hash: crypto.randomBytes(16).toString('hex'), created_at: t(queued), updated_at: t(closed), published_at: t(queued),
+      });
+      meta.push({ queued, status, question, agent });
+    }
+    await knex.transaction(async (trx) => {
+      const inserted = [];
+      for (let i = 0; i < chats.length; i += 100) {
+        const rows = await trx('chats').insert(chats.slice(i, i + 100)).returning('id');
+        inserted.push(...rows.map((r) => (typeof r === 'object' ? r.id : r)));
+      }
+      const links = inserted.map((id, i) => ({ chat_id: id, department_id: chats[i].department_id, chat_ord: 1 }));
+      for (let i = 0; i < links.length; i += 200) await trx('chats_department_lnk').insert(links.slice(i, i + 200));
+      const msgs = [];
+      inserted.forEach((id, i) => {
+        const m = meta[i];
+        const count = m.status === 'closed' ? PER_CHAT : 1;
+        for (let seq = 1; seq <= count; seq++) {
+          const visitor = seq % 2 === 1;
+          const body = seq === 1 ? `Olá. ${m.question}` : visitor ? pick(FOLLOW) : pick(REPLIES);
+          const at = t(m.queued + seq * 30_000);
+          msgs.push({
+            document_id: docId(), chat_id: id, seq, client_id: `g${seq}`, chat_client_key: `${id}:g${seq}`, sender: visitor ? 'visitor' : 'agent',
+            sender_name: visitor ? null : m.agent?.name ?? null, agent_id: visitor ? null : m.agent?.id ?? null, kind: 'text', visibility: 'public', body,
+            created_at: at, updated_at: at, published_at: at,
+          });
+        }
+      });
+      for (let i = 0; i < msgs.length; i += 100) {
+        const ids = await trx('messages').insert(msgs.slice(i, i + 100)).returning('id');
+        const mlinks = ids.map((r, j) => ({ message_id: typeof r === 'object' ? r.id : r, chat_id: msgs[i + j].chat_id, message_ord: msgs[i + j].seq }));
+        await trx('messages_chat_lnk').insert(mlinks);
+      }
+      messagesWritten += msgs.length;
+    });
+    if ((b / BATCH) % 40 === 0) process.stderr.write(`\r${b + n} chats, ${messagesWritten} messages`);
+  }
+  const genMs = Date.now() - tGen;
+  process.stderr.write('\n');
+
+  // --- term extraction, as the sweeper does it ------------------------------------------------
+  const terms = strapi.plugin('live-chat').service('terms');
+  let tTerms = Date.now();
+  let indexed = { questions: 0, messages: 0 };
+  for (;;) {
+    const r = await terms.indexPending(new Date(Date.now() + 60_000), { batch: 2000, maxBatches: 10 });
+    indexed = { questions: indexed.questions + r.questions, messages: indexed.messages + r.messages };
+    if (r.questions === 0 && r.messages === 0) break;
+  }
+  const termsMs = Date.now() - tTerms;
+  const termRows = Number((await knex('live_chat_terms').count({ n: '*' }).first()).n);
+  await knex.raw('ANALYZE');
+
+  // --- who asks ------------------------------------------------------------------------------
+  const role = await strapi.db.query('admin::role').findOne({ where: { code: 'strapi-super-admin' } });
+  const user = await strapi.db.query('admin::user').create({ data: { firstname: 'Bench', lastname: 'Admin', email: 'bench@example.com', isActive: true, blocked: false, roles: [role.id] } });
+  const manager = strapi.sessionManager('admin');
+  const { token: refresh } = await manager.generateRefreshToken(String(user.id), crypto.randomUUID(), { type: 'session' });
+  const adminToken = (await manager.generateAccessToken(refresh)).token;
+  const apiToken = (await strapi.service('admin::api-token').create({ name: 'bench', type: 'read-only', lifespan: null })).accessKey;
+
+  const day = (ms) => new Date(ms - 3 * 3_600_000).toISOString().slice(0, 10);
+  const last30 = `from=${day(now - 29 * 86_400_000)}&to=${day(now)}`;
+  const all = `from=${day(start)}&to=${day(now)}`;
+  const fin = deps.Financeiro;
+  const monthFrom = new Date(now - 60 * 86_400_000).toISOString();
+  const monthTo = new Date(now - 30 * 86_400_000).toISOString();
+  const email = emails[7];
+
+  const queries = [
+    ['analytics', `volume, ${DAYS} days`, `/live-chat/analytics/volume?${all}`],
+    ['analytics', 'volume, 30 days', `/live-chat/analytics/volume?${last30}`],
+    ['analytics', `service (p50/p90), ${DAYS} days`, `/live-chat/analytics/service?${all}`],
+    ['analytics', `hours, ${DAYS} days`, `/live-chat/analytics/hours?${all}`],
+    ['analytics', `agents, ${DAYS} days`, `/live-chat/analytics/agents?${all}`],
+    ['analytics', `demands (tags + subjects, trend), ${DAYS} days`, `/live-chat/analytics/demands?${all}`],
+    ['analytics', 'demands, 30 days, Financeiro', `/live-chat/analytics/demands?${last30}&departmentIds=${fin}`],
+    ['analytics', 'demand drill-down (boleto), page 1', `/live-chat/analytics/demands/chats?${all}&departmentIds=${fin}&term=bolet`],
+    ['analytics', `satisfaction, ${DAYS} days`, `/live-chat/analytics/satisfaction?${all}`],
+    ['analytics', `CSV export of demands, ${DAYS} days`, `/live-chat/analytics/export/demands?${all}`],
+    ['rest', 'chats of Financeiro in a 30-day range with messages (100), as docs/analytics.md (message fields chosen)', `/api/chats?filters[department][name][$eq]=Financeiro&filters[queuedAt][$gte]=${monthFrom}&filters[queuedAt][$lt]=${monthTo}&sort[0]=queuedAt:asc&populate[messages][sort][0]=seq:asc&populate[messages][fields][0]=seq&populate[messages][fields][1]=sender&populate[messages][fields][2]=senderName&populate[messages][fields][3]=body&populate[messages][fields][4]=createdAt&pagination[page]=1&pagination[pageSize]=100`],
+    ['rest', 'the same, 25 chats a page', `/api/chats?filters[department][name][$eq]=Financeiro&filters[queuedAt][$gte]=${monthFrom}&filters[queuedAt][$lt]=${monthTo}&sort[0]=queuedAt:asc&populate[messages][sort][0]=seq:asc&populate[messages][fields][0]=seq&populate[messages][fields][1]=sender&populate[messages][fields][2]=body&pagination[pageSize]=25`],
+    ['rest', 'chats of Financeiro in a 30-day range with every message field (100)', `/api/chats?filters[department][name][$eq]=Financeiro&filters[queuedAt][$gte]=${monthFrom}&filters[queuedAt][$lt]=${monthTo}&sort[0]=queuedAt:asc&populate[messages][sort][0]=seq:asc&pagination[pageSize]=100`],
+    ['rest', 'all chats of one e-mail ($eqi)', `/api/chats?filters[visitorEmail][$eqi]=${encodeURIComponent(email.toUpperCase())}&sort[0]=queuedAt:desc&populate[messages][sort][0]=seq:asc&pagination[pageSize]=100`],
+    ['rest', 'left messages not answered (100)', `/api/chats?filters[status][$eq]=left_message&sort[0]=queuedAt:asc&fields[0]=visitorName&fields[1]=visitorEmail&fields[2]=question&pagination[pageSize]=100`],
+    ['graphql', 'chats of Financeiro in a 30-day range with messages (100)', { query: `query($from: DateTime!, $to: DateTime!) { chats(filters: { department: { name: { eq: "Financeiro" } }, queuedAt: { gte: $from, lt: $to } }, sort: "queuedAt:asc", pagination: { pageSize: 100 }) { documentId question messages(sort: "seq:asc", pagination: { pageSize: 100 }) { seq body } } }`, variables: { from: monthFrom, to: monthTo } }],
+    ['graphql', 'all chats of one e-mail (eqi)', { query: `query($e: String!) { chats(filters: { visitorEmail: { eqi: $e } }, sort: "queuedAt:desc", pagination: { pageSize: 100 }) { documentId question messages(sort: "seq:asc") { seq body } } }`, variables: { e: email.toUpperCase() } }],
+    ['graphql', 'left messages not answered (100)', { query: '{ chats(filters: { status: { eq: "left_message" } }, sort: "queuedAt:asc", pagination: { pageSize: 100 }) { documentId visitorName question } }' }],
+  ];
+
+  const rows = [];
+  for (const [kind, label, q] of queries) {
+    const run = async () => {
+      const t0 = process.hrtime.bigint();
+      const res =
+        kind === 'graphql'
+          ? await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(q) })
+          : await fetch(`${base}${q}`, { headers: { authorization: `Bearer ${kind === 'rest' ? apiToken : adminToken}` } });
+      const text = await res.text();
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (res.status !== 200 || /"errors"/.test(text.slice(0, 20))) throw new Error(`${label}: ${res.status} ${text.slice(0, 300)}`);
+      return { ms, bytes: text.length };
+    };
+    await run(); // warm-up
+    const times = [];
+    let bytes = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const r = await run();
+      times.push(r.ms);
+      bytes = r.bytes;
+    }
+    rows.push({ kind, label, ...stats(times), bytes });
+  }
+
+  const chatsN = Number((await knex('chats').count({ n: '*' }).first()).n);
+  console.log(`\n${DB}: ${chatsN} chats, ${messagesWritten} messages over ${DAYS} days; load average ${load0.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (2 cores)`);
+  console.log(`generation (knex, ${BATCH} chats per transaction): ${(genMs / 1000).toFixed(1)} s (${Math.round((chatsN + messagesWritten) / (genMs / 1000))} rows/s)`);
+  console.log(`term extraction: ${indexed.questions} questions + ${indexed.messages} messages scanned in ${(termsMs / 1000).toFixed(1)} s → ${termRows} term rows`);
+  console.log(`\n| API | query | min ms | p50 ms | max ms | response KB |`);
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.kind} | ${r.label} | ${r.min.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.max.toFixed(0)} | ${(r.bytes / 1024).toFixed(0)} |`);
+
+  await strapi.destroy();
+  fs.rmSync(tmp, { recursive: true, force: true });
+  if (pg) {
+    const { Client } = require('pg');
+    const c = new Client({ host: '127.0.0.1', user: 'postgres', database: 'test' });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS "${pgName}" WITH (FORCE)`);
+    await c.end();
+  }
+  process.exit(0);
+})().catch(async (e) => {
+  console.error(e);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  process.exit(1);
+});
