@@ -7,7 +7,10 @@
  * the sweeper does, then times every analytics endpoint and the documented REST/GraphQL history
  * queries over HTTP against one in-process Strapi.
  *
- *   node bench/analytics.js [--db=sqlite|postgres] [--chats=100000] [--messages=10] [--days=180] [--runs=5]
+ *   node bench/analytics.js [--db=sqlite|postgres] [--chats=100000] [--messages=10] [--days=180] [--runs=5] [--reuse]
+ *
+ * --reuse keeps the generated database (SQLite: $TMPDIR/lc-bench-analytics-<chats>.db; PostgreSQL:
+ * lc_bench_analytics_<chats>) and reuses it on the next run instead of generating it again.
  *
  * Prints markdown tables (generation, extraction, then min / p50 / max ms per query) and the
  * machine's load average, for docs/performance.md.
@@ -23,9 +26,11 @@ const CHATS = Number(arg('chats', '100000'));
 const PER_CHAT = Number(arg('messages', '10'));
 const DAYS = Number(arg('days', '180'));
 const RUNS = Number(arg('runs', '5'));
+const REUSE = process.argv.includes('--reuse');
 const appDir = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-bench-analytics-'));
-const pgName = `lc_bench_analytics_${process.pid}`;
+const pgName = REUSE ? `lc_bench_analytics_${CHATS}` : `lc_bench_analytics_${process.pid}`;
+const sqliteFile = REUSE ? path.join(os.tmpdir(), `lc-bench-analytics-${CHATS}.db`) : path.join(tmp, 'data.db');
 
 Object.assign(process.env, {
   NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', STRAPI_TELEMETRY_DISABLED: 'true',
@@ -34,7 +39,7 @@ Object.assign(process.env, {
   UPLOAD_TMP_DIR: tmp, LIVE_CHAT_SWEEP_INTERVAL_MS: '3600000',
   ...(DB === 'postgres'
     ? { DATABASE_CLIENT: 'postgres', DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '5432', DATABASE_USERNAME: 'postgres', DATABASE_PASSWORD: '', DATABASE_NAME: pgName, DATABASE_URL: '' }
-    : { DATABASE_CLIENT: 'sqlite', DATABASE_FILENAME: path.join(tmp, 'data.db') }),
+    : { DATABASE_CLIENT: 'sqlite', DATABASE_FILENAME: sqliteFile }),
 });
 fs.mkdirSync(path.join(tmp, 'public', 'uploads'), { recursive: true });
 
@@ -95,7 +100,8 @@ const stats = (xs) => {
     const { Client } = require('pg');
     const c = new Client({ host: '127.0.0.1', user: 'postgres', database: 'test' });
     await c.connect();
-    await c.query(`CREATE DATABASE "${pgName}"`);
+    const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [pgName])).rowCount > 0;
+    if (!exists) await c.query(`CREATE DATABASE "${pgName}"`);
     await c.end();
   }
   const { compileStrapi, createStrapi } = require('@strapi/strapi');
@@ -110,14 +116,16 @@ const stats = (xs) => {
   const load0 = os.loadavg()[0];
 
   // --- generation ---------------------------------------------------------------------------
+  const reused = REUSE && Number((await knex('chats').count({ n: '*' }).first()).n) >= CHATS;
   const deps = Object.fromEntries((await knex('departments').select('id', 'name')).map((d) => [d.name, d.id]));
-  const now = Date.now();
-  const start = now - DAYS * 86_400_000;
+  let nowOverride = null;
+  let now = Date.now();
+  let start = now - DAYS * 86_400_000;
   let messagesWritten = 0;
   let tGen = Date.now();
   const BATCH = 500;
   const emails = [];
-  for (let b = 0; b < CHATS; b += BATCH) {
+  for (let b = 0; b < (reused ? 0 : CHATS); b += BATCH) {
     const n = Math.min(BATCH, CHATS - b);
     const chats = [];
     const meta = [];
@@ -193,16 +201,28 @@ const stats = (xs) => {
   }
   const termsMs = Date.now() - tTerms;
   const termRows = Number((await knex('live_chat_terms').count({ n: '*' }).first()).n);
+  if (reused) {
+    messagesWritten = Number((await knex('messages').count({ n: '*' }).first()).n);
+    const range = await knex('chats').min({ a: 'queued_at' }).max({ b: 'queued_at' }).first();
+    const ms = (v) => (v instanceof Date ? v.getTime() : Number(v));
+    // the generated history ends when it was generated: measure the same periods
+    nowOverride = ms(range.b) + 3_600_000;
+    for (const r of await knex('chats').distinct('visitor_email').limit(50)) emails.push(r.visitor_email);
+  }
   await knex.raw('ANALYZE');
 
   // --- who asks ------------------------------------------------------------------------------
   const role = await strapi.db.query('admin::role').findOne({ where: { code: 'strapi-super-admin' } });
-  const user = await strapi.db.query('admin::user').create({ data: { firstname: 'Bench', lastname: 'Admin', email: 'bench@example.com', isActive: true, blocked: false, roles: [role.id] } });
+  const user = await strapi.db.query('admin::user').create({ data: { firstname: 'Bench', lastname: 'Admin', email: `bench-${crypto.randomUUID()}@example.com`, isActive: true, blocked: false, roles: [role.id] } });
   const manager = strapi.sessionManager('admin');
   const { token: refresh } = await manager.generateRefreshToken(String(user.id), crypto.randomUUID(), { type: 'session' });
   const adminToken = (await manager.generateAccessToken(refresh)).token;
-  const apiToken = (await strapi.service('admin::api-token').create({ name: 'bench', type: 'read-only', lifespan: null })).accessKey;
+  const apiToken = (await strapi.service('admin::api-token').create({ name: `bench-${crypto.randomUUID()}`, type: 'read-only', lifespan: null })).accessKey;
 
+  if (nowOverride) {
+    now = nowOverride;
+    start = now - DAYS * 86_400_000;
+  }
   const day = (ms) => new Date(ms - 3 * 3_600_000).toISOString().slice(0, 10);
   const last30 = `from=${day(now - 29 * 86_400_000)}&to=${day(now)}`;
   const all = `from=${day(start)}&to=${day(now)}`;
@@ -258,7 +278,8 @@ const stats = (xs) => {
 
   const chatsN = Number((await knex('chats').count({ n: '*' }).first()).n);
   console.log(`\n${DB}: ${chatsN} chats, ${messagesWritten} messages over ${DAYS} days; load average ${load0.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (2 cores)`);
-  console.log(`generation (knex, ${BATCH} chats per transaction): ${(genMs / 1000).toFixed(1)} s (${Math.round((chatsN + messagesWritten) / (genMs / 1000))} rows/s)`);
+  if (!reused) console.log(`generation (knex, ${BATCH} chats per transaction): ${(genMs / 1000).toFixed(1)} s (${Math.round((chatsN + messagesWritten) / (genMs / 1000))} rows/s)`);
+  else console.log('(reused a generated database)');
   console.log(`term extraction: ${indexed.questions} questions + ${indexed.messages} messages scanned in ${(termsMs / 1000).toFixed(1)} s → ${termRows} term rows`);
   console.log(`\n| API | query | min ms | p50 ms | max ms | response KB |`);
   console.log('|---|---|---|---|---|---|');
@@ -266,7 +287,7 @@ const stats = (xs) => {
 
   await strapi.destroy();
   fs.rmSync(tmp, { recursive: true, force: true });
-  if (pg) {
+  if (pg && !REUSE) {
     const { Client } = require('pg');
     const c = new Client({ host: '127.0.0.1', user: 'postgres', database: 'test' });
     await c.connect();

@@ -11,6 +11,8 @@ export interface IndexSpec {
   table: string;
   columns: string[];
   unique?: boolean;
+  /** an index on an expression instead (written as is), e.g. lower("visitor_email") */
+  expression?: string;
 }
 
 export const INDEXES: readonly IndexSpec[] = [
@@ -22,6 +24,8 @@ export const INDEXES: readonly IndexSpec[] = [
   { name: 'chats_visitor_email_idx', table: 'chats', columns: ['visitor_email'] },
   // analytics and history: the chats of a period (issue 8), per department
   { name: 'chats_queued_dep_idx', table: 'chats', columns: ['queued_at', 'department_id'] },
+  // all chats of one e-mail in any case (Strapi's $eqi is LOWER(col) = LOWER(?))
+  { name: 'chats_visitor_email_lower_idx', table: 'chats', columns: ['visitor_email'], expression: 'lower("visitor_email")' },
   { name: 'chats_token_hash_uq', table: 'chats', columns: ['token_hash'], unique: true },
   // history: a chat's messages in order; one sequence number and one client id per chat
   { name: 'messages_chat_seq_uq', table: 'messages', columns: ['chat_id', 'seq'], unique: true },
@@ -32,7 +36,7 @@ export const INDEXES: readonly IndexSpec[] = [
 export async function ensureIndexes(strapi: Core.Strapi, specs: readonly IndexSpec[] = INDEXES) {
   const knex = strapi.db.connection;
   for (const spec of specs) {
-    const cols = spec.columns.map((c) => `"${c}"`).join(', ');
+    const cols = spec.expression ?? spec.columns.map((c) => `"${c}"`).join(', ');
     await knex.raw(
       `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${spec.name}" ON "${spec.table}" (${cols})`
     );

@@ -29,7 +29,7 @@ describe(`term extraction (${process.env.TEST_DB ?? 'sqlite'})`, () => {
     expect(await knex.schema.hasTable(TERMS_TABLE)).toBe(true);
     expect(await knex.schema.hasTable(TERM_CHATS_TABLE)).toBe(true);
     expect(await listIndexes(app.strapi, TERMS_TABLE)).toEqual(
-      expect.arrayContaining(['live_chat_terms_chat_term_uq', 'live_chat_terms_at_dep_term_idx', 'live_chat_terms_term_dep_at_idx'])
+      expect.arrayContaining(['live_chat_terms_chat_term_uq', 'live_chat_terms_at_dep_term_idx', 'live_chat_terms_term_dep_at_label_idx'])
     );
   });
 

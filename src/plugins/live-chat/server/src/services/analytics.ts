@@ -25,6 +25,8 @@ export interface Department {
 /** The filter once the departments are resolved against what the user may see. */
 export interface Scope extends AnalyticsFilter {
   departments: Department[];
+  /** SQLite: how the period's chats are read (see chatsSource); PostgreSQL plans by itself */
+  chatsSource?: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; status: number; error: Analytics.Error };
@@ -49,6 +51,24 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = () => knexOf(strapi);
   const pg = () => isPostgres(strapi);
   const dbt = (ms: number) => toDbTime(strapi, new Date(ms));
+
+  const src = (s: Scope) => (pg() ? 'chats c' : s.chatsSource ?? 'chats c');
+
+  /**
+   * SQLite's planner reads a long period through an index and then every row by its id, several
+   * times slower than reading the table through (it cannot tell a period that covers most of the
+   * history from one that covers a day). The choice is made here: a period spanning more than a
+   * tenth of the history is read by a plain scan; a shorter one through chats(queued_at, …).
+   */
+  const chatsSource = async (from: number, to: number): Promise<string> => {
+    if (pg()) return 'chats c';
+    const span = await knex()('chats').min({ a: 'queued_at' }).max({ b: 'queued_at' }).first();
+    const a = Number(span?.a ?? 0);
+    const b = Number(span?.b ?? 0);
+    if (!(b > a)) return 'chats c';
+    const covered = Math.max(0, Math.min(to, b) - Math.max(from - (to - from), a)); // with the previous period
+    return covered / (b - a) > 0.1 ? 'chats c NOT INDEXED' : 'chats c INDEXED BY chats_queued_dep_idx';
+  };
 
   const raw = async (q: Sql): Promise<any[]> => {
     const res = await knex().raw(q.sql, q.bindings as any[]);
@@ -104,13 +124,15 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       return out;
     }
     const rows = await raw({
-      sql: `WITH base AS (SELECT ${group} AS g, ${value} AS x FROM chats c WHERE ${w.sql} AND ${notNull}),
+      sql: `WITH base AS (SELECT ${group} AS g, ${value} AS x FROM ${src(s)} WHERE ${w.sql} AND ${notNull}),
               v AS (SELECT g, x FROM base ${withAll ? 'UNION ALL SELECT 0, x FROM base' : ''}),
-              r AS (SELECT g, x, ROW_NUMBER() OVER (PARTITION BY g ORDER BY x) - 1 AS i,
-                      COUNT(*) OVER (PARTITION BY g) AS n, AVG(x) OVER (PARTITION BY g) AS a FROM v)
-            SELECT g, i, n, x, a FROM r
-            WHERE i = CAST((n - 1) * 0.5 AS INTEGER) OR i = CAST((n - 1) * 0.5 AS INTEGER) + 1
-               OR i = CAST((n - 1) * 0.9 AS INTEGER) OR i = CAST((n - 1) * 0.9 AS INTEGER) + 1`,
+              -- one window (the rank); counts and means by a plain GROUP BY: each extra window
+              -- function over another frame costs SQLite one more sort of every row
+              k AS (SELECT g, COUNT(*) AS n, AVG(x) AS a FROM v GROUP BY g),
+              r AS (SELECT g, x, ROW_NUMBER() OVER (PARTITION BY g ORDER BY x) - 1 AS i FROM v)
+            SELECT r.g AS g, r.i AS i, k.n AS n, r.x AS x, k.a AS a FROM r JOIN k ON k.g = r.g
+            WHERE r.i = CAST((k.n - 1) * 0.5 AS INTEGER) OR r.i = CAST((k.n - 1) * 0.5 AS INTEGER) + 1
+               OR r.i = CAST((k.n - 1) * 0.9 AS INTEGER) OR r.i = CAST((k.n - 1) * 0.9 AS INTEGER) + 1`,
       bindings: w.bindings,
     });
     const groups = new Map<number, { ranked: RankedValue[]; a: number }>();
@@ -155,7 +177,8 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
 
     async scope(user: AgentUser, filter: AnalyticsFilter): Promise<Result<Scope>> {
       const visible = await service.visibleDepartments(user);
-      if (!filter.departmentIds) return { ok: true, value: { ...filter, departments: visible } };
+      const chatsSourceValue = await chatsSource(filter.from, filter.to);
+      if (!filter.departmentIds) return { ok: true, value: { ...filter, departments: visible, chatsSource: chatsSourceValue } };
       const departments: Department[] = [];
       for (const id of filter.departmentIds) {
         const d = visible.find((v) => v.id === id);
@@ -167,7 +190,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         }
         departments.push(d);
       }
-      return { ok: true, value: { ...filter, departments } };
+      return { ok: true, value: { ...filter, departments, chatsSource: chatsSourceValue } };
     },
 
     async volume(s: Scope): Promise<Analytics.Volume.Response> {
@@ -181,7 +204,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
           const day = pg() ? `to_char(${l.sql}, 'YYYY-MM-DD')` : `date(${l.sql} / 1000, 'unixepoch')`;
           const rows = await raw({
             sql: `SELECT ${day} AS day, c.department_id AS dep, c.status AS status, COUNT(*) AS n
-                  FROM chats c WHERE ${w.sql} GROUP BY 1, 2, 3`,
+                  FROM ${src(scope)} WHERE ${w.sql} GROUP BY 1, 2, 3`,
             bindings: [...l.bindings, ...w.bindings],
           });
           for (const r of rows) {
@@ -213,7 +236,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
                 SUM(CASE WHEN c.accepted_at IS NOT NULL THEN 1 ELSE 0 END) AS accepted,
                 SUM(CASE WHEN c.status = 'missed' THEN 1 ELSE 0 END) AS missed,
                 SUM(CASE WHEN c.status IN ('left_message', 'answered') THEN 1 ELSE 0 END) AS lefts
-              FROM chats c WHERE ${w.sql} GROUP BY c.department_id`,
+              FROM ${src(s)} WHERE ${w.sql} GROUP BY c.department_id`,
         bindings: w.bindings,
       });
       const metrics = {
@@ -265,7 +288,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
             ? [`CAST(EXTRACT(DOW FROM ${l.sql}) AS INTEGER)`, `CAST(EXTRACT(HOUR FROM ${l.sql}) AS INTEGER)`]
             : [`CAST(strftime('%w', ${l.sql} / 1000, 'unixepoch') AS INTEGER)`, `CAST(strftime('%H', ${l.sql} / 1000, 'unixepoch') AS INTEGER)`];
           const rows = await raw({
-            sql: `SELECT ${wd} AS wd, ${hr} AS hr, COUNT(*) AS n FROM chats c WHERE ${w.sql} GROUP BY 1, 2`,
+            sql: `SELECT ${wd} AS wd, ${hr} AS hr, COUNT(*) AS n FROM ${src(scope)} WHERE ${w.sql} GROUP BY 1, 2`,
             bindings: [...l.bindings, ...l.bindings, ...w.bindings],
           });
           for (const r of rows) cells.set(`${num(r.wd)}|${num(r.hr)}`, (cells.get(`${num(r.wd)}|${num(r.hr)}`) ?? 0) + num(r.n));
@@ -289,7 +312,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         sql: `SELECT c.agent_id AS agent, MAX(c.agent_name) AS name, COUNT(*) AS chats,
                 SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END) AS closed,
                 COUNT(c.rating) AS rated, AVG(c.rating) AS ravg
-              FROM chats c WHERE ${w.sql} AND c.agent_id IS NOT NULL
+              FROM ${src(s)} WHERE ${w.sql} AND c.agent_id IS NOT NULL
               GROUP BY c.agent_id ORDER BY COUNT(*) DESC, c.agent_id ASC`,
         bindings: w.bindings,
       });
@@ -316,7 +339,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         raw({
           sql: `SELECT ${group} AS g, ${group === 'c.agent_id' ? 'MAX(c.agent_name)' : 'MAX(c.department_name)'} AS name,
                   COUNT(*) AS rated, AVG(c.rating) AS a, ${dist}
-                FROM chats c WHERE ${w.sql} AND c.rating IS NOT NULL ${extra} GROUP BY ${group} ORDER BY ${group}`,
+                FROM ${src(s)} WHERE ${w.sql} AND c.rating IS NOT NULL ${extra} GROUP BY ${group} ORDER BY ${group}`,
           bindings: w.bindings,
         });
       const toRow = (r: any): Analytics.Satisfaction.Row => ({
@@ -341,7 +364,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       const w = where(s, prev.from, s.to);
       const source = pg()
         ? `chats c CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.tags::jsonb) = 'array' THEN c.tags::jsonb ELSE '[]'::jsonb END) AS j(value)`
-        : `chats c, json_each(CASE WHEN json_valid(c.tags) THEN (CASE WHEN json_type(c.tags) = 'array' THEN c.tags ELSE '[]' END) ELSE '[]' END) AS j`;
+        : `${src(s)}, json_each(CASE WHEN json_valid(c.tags) THEN (CASE WHEN json_type(c.tags) = 'array' THEN c.tags ELSE '[]' END) ELSE '[]' END) AS j`;
       const rows = await raw({
         sql: `SELECT c.department_id AS dep, lower(j.value) AS tag,
                 SUM(CASE WHEN c.queued_at >= ? THEN 1 ELSE 0 END) AS cur,
@@ -370,14 +393,14 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       const termCond = onlyTerm ? 'AND term = ?' : '';
       const rows = await raw({
         sql: `WITH agg AS (
-                SELECT department_id AS dep, term, MIN(kind) AS kind,
+                SELECT department_id AS dep, term,
                   SUM(CASE WHEN at >= ? THEN 1 ELSE 0 END) AS cur,
                   SUM(CASE WHEN at < ? THEN 1 ELSE 0 END) AS prev
                 FROM ${TERMS_TABLE}
                 WHERE at >= ? AND at < ? AND department_id IN (${placeholders(deps.length)}) ${termCond}
                 GROUP BY department_id, term),
-              ranked AS (SELECT dep, term, kind, cur, prev, ROW_NUMBER() OVER (PARTITION BY dep ORDER BY cur DESC, term ASC) AS rn FROM agg WHERE cur > 0)
-              SELECT dep, term, kind, cur, prev FROM ranked WHERE rn <= ?`,
+              ranked AS (SELECT dep, term, cur, prev, ROW_NUMBER() OVER (PARTITION BY dep ORDER BY cur DESC, term ASC) AS rn FROM agg WHERE cur > 0)
+              SELECT dep, term, cur, prev FROM ranked WHERE rn <= ?`,
         bindings: [dbt(s.from), dbt(s.from), dbt(prev.from), dbt(s.to), ...deps, ...(onlyTerm ? [onlyTerm] : []), s.limit * 4 + 10],
       });
       if (rows.length === 0) return out;
@@ -385,7 +408,8 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         const dep = num(r.dep);
         const list = out.get(dep) ?? [];
         // the label is looked up for the groups kept only (labelOf)
-        list.push({ term: String(r.term), kind: r.kind === 'phrase' ? 'phrase' : 'word', label: String(r.term), current: num(r.cur), previous: num(r.prev) });
+        // a phrase's key is two stems: the kind needs no column (and the aggregate stays on the index)
+        list.push({ term: String(r.term), kind: String(r.term).includes(' ') ? 'phrase' : 'word', label: String(r.term), current: num(r.cur), previous: num(r.prev) });
         out.set(dep, list);
       }
       return out;
@@ -427,7 +451,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       const chats = new Map<number, number>();
       if (s.departments.length > 0) {
         const w = where(s);
-        for (const r of await raw({ sql: `SELECT c.department_id AS dep, COUNT(*) AS n FROM chats c WHERE ${w.sql} GROUP BY c.department_id`, bindings: w.bindings })) {
+        for (const r of await raw({ sql: `SELECT c.department_id AS dep, COUNT(*) AS n FROM ${src(s)} WHERE ${w.sql} GROUP BY c.department_id`, bindings: w.bindings })) {
           chats.set(num(r.dep), num(r.n));
         }
       }

@@ -68,10 +68,11 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
         // the chat's queued_at, in the same format as Strapi's datetimes
         t.datetime('at', { useTz: false, precision: 6 }).notNullable();
         t.unique(['chat_id', 'term'], { indexName: 'live_chat_terms_chat_term_uq' });
-        // the aggregate over a period (covering), and the drill-down of one term
+        // the aggregate over a short period (covering)
         t.index(['at', 'department_id', 'term'], 'live_chat_terms_at_dep_term_idx');
-        t.index(['term', 'department_id', 'at'], 'live_chat_terms_term_dep_at_idx');
       });
+      // a group's chats, its count and most common wording, all from the index alone
+      await k.raw(`CREATE INDEX IF NOT EXISTS live_chat_terms_term_dep_at_label_idx ON ${TERMS_TABLE} (term, department_id, at, label)`);
       await create(TERM_CHATS_TABLE, (t) => {
         t.integer('chat_id').primary();
         t.integer('first_message_id').nullable();
