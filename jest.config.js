@@ -22,6 +22,17 @@ module.exports = {
       modulePathIgnorePatterns: ['<rootDir>/dist/'],
     },
     {
+      // attacker-style cases against the running app (tests/security, docs/security.md)
+      displayName: 'security',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tests/security/**/*.test.ts'],
+      transform: { '^.+\\.tsx?$': tsJest },
+      globalSetup: '<rootDir>/tests/helpers/global-setup.js',
+      testTimeout: 60000,
+      modulePathIgnorePatterns: ['<rootDir>/dist/'],
+    },
+    {
       // two Strapi nodes as child processes on one PostgreSQL and one Redis (TEST_DB=postgres)
       displayName: 'multinode',
       testEnvironment: 'node',
