@@ -5,7 +5,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { LiteSocket, io, type LiteOptions } from '../src/lib/io-lite';
 
@@ -121,12 +121,12 @@ test('an unanswered ack rejects after the timeout', async () => {
 
 test('a server that stops sending pings is dropped after pingInterval + pingTimeout, then retried', async () => {
   // A raw WebSocket server that speaks just enough Engine.IO to connect, then goes silent.
-  const silent = new WebSocket.Server({ port: 0, host: '127.0.0.1' });
+  const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   let opened = 0;
-  silent.on('connection', (ws) => {
+  silent.on('connection', (ws: WebSocket) => {
     opened++;
     ws.send('0{"sid":"s","upgrades":[],"pingInterval":50,"pingTimeout":50,"maxPayload":1000000}');
-    ws.on('message', (m) => String(m).startsWith('40/visitor,') && ws.send('40/visitor,{"sid":"n"}'));
+    ws.on('message', (m: Buffer) => String(m).startsWith('40/visitor,') && ws.send('40/visitor,{"sid":"n"}'));
   });
   await new Promise((r) => silent.once('listening', r));
   const port = (silent.address() as AddressInfo).port;
