@@ -4,7 +4,10 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Server =>
   host: env('HOST', '0.0.0.0'),
   port: env.int('PORT', 1337),
   url: env('PUBLIC_URL', ''),
-  proxy: { koa: env.bool('TRUST_PROXY', false) },
+  // Behind TRUST_PROXY_HOPS trusted proxies (default one), the client address is the one the
+  // nearest of them saw: X-Forwarded-For's entries to the left of those are written by the
+  // client itself, and keying rate limits on them would let anyone pick a fresh address.
+  proxy: { koa: env.bool('TRUST_PROXY', false), maxIpsCount: env.int('TRUST_PROXY_HOPS', 1) },
   dirs: {
     // where the local upload provider writes and strapi::public serves from
     public: env('PUBLIC_DIR', './public'),

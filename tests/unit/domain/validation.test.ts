@@ -1,5 +1,6 @@
 import { LIMITS } from '../../../src/plugins/live-chat/shared/contract';
 import {
+  hasInvalidText,
   hasLoneSurrogate,
   parseAgentMessage,
   parseAgentSync,
@@ -46,6 +47,21 @@ describe('hasLoneSurrogate', () => {
     ['pair then lone low', `${HIGH}${LOW}${LOW}`, true],
   ])('%s', (_name, s, expected) => {
     expect(hasLoneSurrogate(s)).toBe(expected);
+  });
+});
+
+describe('hasInvalidText', () => {
+  it.each<[string, string, boolean]>([
+    ['plain', 'olá', false],
+    ['a pair (emoji)', '😀 oi', false],
+    ['a lone surrogate', `oi${HIGH}`, true],
+    ['U+FFFD (bytes that were not UTF-8)', 'Mar\uFFFDia', true],
+  ])('%s', (_name, s, expected) => {
+    expect(hasInvalidText(s)).toBe(expected);
+  });
+
+  it('is why a start form decoded from bad bytes is refused', () => {
+    expectError(parseStartChat({ ...form, name: 'Mar\uFFFD\uFFFDia' }), 'validation_failed', 'name');
   });
 });
 

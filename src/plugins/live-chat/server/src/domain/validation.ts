@@ -21,6 +21,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 export const hasLoneSurrogate = (s: string): boolean => LONE_SURROGATE.test(s);
 
+/** Bytes that were not valid UTF-8 on the wire (a JSON body) arrive decoded as U+FFFD: the text
+ * the client meant is lost, so it is refused like a lone surrogate rather than stored mangled. */
+export const hasInvalidText = (s: string): boolean => hasLoneSurrogate(s) || s.includes('\uFFFD');
+
 /** Integer columns are 32-bit on PostgreSQL: a larger id would fail in the database, not here. */
 const MAX_INT = 2_147_483_647;
 
@@ -30,7 +34,7 @@ const text = (max: number, min = 1) =>
     .trim()
     .min(min)
     .max(max)
-    .refine((s) => !hasLoneSurrogate(s), 'Contains invalid characters');
+    .refine((s) => !hasInvalidText(s), 'Contains invalid characters');
 
 const id = z.number().int().positive().max(MAX_INT);
 const seq = z.number().int().min(0).max(MAX_INT);

@@ -8,9 +8,17 @@ import { command, err, handshakeError } from './errors';
 
 type VisitorSocket = Socket<VisitorClientToServer, VisitorServerToClient, object, { chatId: number; lastSeq: number; ip: string; visitorName: string }>;
 
-export const clientAddress = (socket: Socket, trustProxy: boolean) => {
+/**
+ * The client's address as Koa's `ctx.ip` gives it (server.proxy): behind `hops` trusted proxies,
+ * the X-Forwarded-For entry the farthest of them added; entries left of it are the client's own
+ * claims and never a rate-limit key.
+ */
+export const clientAddress = (socket: Socket, trustProxy: boolean, hops = 1) => {
   const forwarded = socket.handshake.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string' && forwarded) return forwarded.split(',')[0].trim();
+  if (trustProxy && typeof forwarded === 'string' && forwarded.trim()) {
+    const ips = forwarded.split(',').map((s) => s.trim()).filter(Boolean);
+    return (hops > 0 ? ips.slice(-hops) : ips)[0] ?? socket.handshake.address;
+  }
   return socket.handshake.address;
 };
 
@@ -20,6 +28,7 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
   const messages = () => getService(strapi, 'messages');
   const notifier = () => getService(strapi, 'notifier');
   const trustProxy = !!strapi.config.get('server.proxy.koa');
+  const proxyHops = Number(strapi.config.get('server.proxy.maxIpsCount') ?? 0);
 
   nsp.use(async (socket, next) => {
     try {
@@ -31,7 +40,7 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
         const window = (await getService(strapi, 'settings').get()).postCloseWindowSeconds;
         if (Date.now() - Date.parse(chat.closedAt) > window * 1000) return next(handshakeError('chat_closed', 'This chat ended too long ago'));
       }
-      socket.data = { chatId: chat.id, lastSeq: auth.value.lastSeq ?? 0, ip: clientAddress(socket, trustProxy), visitorName: chat.visitorName };
+      socket.data = { chatId: chat.id, lastSeq: auth.value.lastSeq ?? 0, ip: clientAddress(socket, trustProxy, proxyHops), visitorName: chat.visitorName };
       next();
     } catch (e) {
       strapi.log.error(`[live-chat] visitor handshake: ${(e as Error).message}`);
