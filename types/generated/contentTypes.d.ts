@@ -653,6 +653,7 @@ export interface ApiDepartmentDepartment extends Struct.CollectionTypeSchema {
         minLength: 1;
       }>;
     notificationEmail: Schema.Attribute.Email &
+      Schema.Attribute.Private &
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 254;
       }>;
