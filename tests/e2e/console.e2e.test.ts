@@ -225,6 +225,14 @@ test('two agents accept the same chat at once: exactly one gets it, the other is
   await expect(queueItem(lost, started.chatId).count()).resolves.toBe(0);
   await expect(lost.getByRole('heading', { name: 'Carlos Souza' }).count()).resolves.toBe(0);
 
+  // reloading the page restores the conversation and its messages
+  expect((await send(visitor, 'message:send', { clientId: 'c1', body: 'Antes do recarregamento' })).ok).toBe(true);
+  await won.getByText('Antes do recarregamento').waitFor();
+  await won.reload();
+  await won.getByRole('heading', { name: 'Carlos Souza' }).waitFor();
+  await won.getByText('Antes do recarregamento').waitFor();
+  await won.getByTestId('presence-badge').filter({ hasText: 'Online' }).waitFor();
+
   const closed = next(visitor, 'chat:closed');
   await won.getByRole('button', { name: 'Close', exact: true }).click();
   await won.getByRole('button', { name: 'Close chat' }).click();

@@ -100,7 +100,7 @@ const SettingsPage = () => {
 
   if (error) return <Page.Error />;
   if (!data || !values) return <Page.Loading />;
-  const snippet = `<script src="${backendURL()}/widget.js" async></script>`;
+  const snippet = `<script src="${backendURL()}/widget.js" data-server="${backendURL()}" data-locale="pt-BR" async></script>`;
   const save = async () => {
     setSaving(true);
     try {
