@@ -22,8 +22,9 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     if (check !== 'ok') return refuse(403, 'link_invalid', 'This file link is not valid');
     const dot = name.lastIndexOf('.');
     const [hash, ext] = [name.slice(0, dot), name.slice(dot)];
-    const row = await strapi.db.query('plugin::upload.file').findOne({ where: { hash, ext } });
-    if (!row || !fs.existsSync(file!)) return refuse(404, 'not_found', 'This file no longer exists');
+    // stored names have a lower-cased extension; the row keeps the one the file came with (.PNG)
+    const row = await strapi.db.query('plugin::upload.file').findOne({ where: { hash } });
+    if (!row || String(row.ext ?? '').toLowerCase() !== ext || !fs.existsSync(file!)) return refuse(404, 'not_found', 'This file no longer exists');
     const rule = ruleForExtension(ext.slice(1).toLowerCase());
     const inline = !!rule?.inline;
     const downloadName = String(row.name ?? name).replace(/["\\\r\n]/g, '_');
