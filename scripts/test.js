@@ -4,11 +4,12 @@
  *   1. unit tests (pure code, no Strapi)
  *   2. integration tests against a real in-process Strapi on fresh SQLite databases
  *   3. the same integration tests on fresh PostgreSQL databases (TEST_PG_* / 127.0.0.1:5432)
+ *   3b. the security suite (tests/security: attacker-style cases against the running app, SQLite)
  *   4. two Strapi nodes (child processes) on one PostgreSQL database and one Redis (127.0.0.1:6379)
  *   5. e2e in real Chromium (the visitor's widget, the agent console), after one `strapi build`
  *   6. the smoke test: `strapi start` twice on one SQLite file, reusing that build
  * Prints one closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
- * Options: --only=unit,sqlite,postgres,multinode,smoke   (default: all)
+ * Options: --only=unit,widget,sqlite,postgres,security,multinode,e2e,smoke   (default: all)
  */
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -17,7 +18,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'widget', 'sqlite', 'postgres', 'multinode', 'e2e', 'smoke'];
+const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'widget', 'sqlite', 'postgres', 'security', 'multinode', 'e2e', 'smoke'];
 const extra = process.argv.slice(2).filter((a) => !a.startsWith('--only='));
 
 const stages = [
@@ -26,6 +27,8 @@ const stages = [
   { name: 'widget', runner: 'vitest', env: {} },
   { name: 'sqlite', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'sqlite' } },
   { name: 'postgres', args: ['--selectProjects', 'integration'], env: { TEST_DB: 'postgres' } },
+  // attacker-style cases (docs/security.md); what they prove does not depend on the database
+  { name: 'security', args: ['--selectProjects', 'security'], env: { TEST_DB: 'sqlite' } },
   { name: 'multinode', args: ['--selectProjects', 'multinode'], env: { TEST_DB: 'postgres' } },
   // the visitor's flow in real Chromium (Debian's chromium package)
   { name: 'e2e', args: ['--selectProjects', 'e2e'], env: {} },
