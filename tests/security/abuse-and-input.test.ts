@@ -73,6 +73,7 @@ beforeAll(async () => {
   app = await startStrapi({
     env: {
       TRUST_PROXY: 'true',
+      LIVE_CHAT_ORIGINS: 'https://shop.example',
       LIVE_CHAT_GRACE_SECONDS: '60',
       LIVE_CHAT_RATE_START_POINTS: '3',
       LIVE_CHAT_RATE_START_SECONDS: '600',
@@ -357,6 +358,26 @@ describe('raw malformed Engine.IO and Socket.IO packets', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 400/);
     await closed;
     await stillServing();
+  });
+});
+
+describe('allowed origins on long-polling', () => {
+  it('a long-polling handshake from a site not allowed is refused; the allowed site and the server itself connect', async () => {
+    const handshake = (origin?: string) => {
+      const req = http().get('/socket.io/?EIO=4&transport=polling');
+      return origin ? req.set('Origin', origin) : req;
+    };
+    expect((await handshake('https://evil.example')).status).toBe(403);
+    expect((await handshake('null')).status).toBe(403);
+    const allowed = await handshake('https://shop.example');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(allowed.text).toMatch(/^0\{"sid"/);
+    // (later requests of a session are not re-checked: their session id came in a response that
+    // CORS kept from any other site)
+    // the REST API answers CORS for the allowed site only (the WebSocket upgrade: origins.test.ts)
+    const preflight = await http().options('/api/live-chat/chats').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 
