@@ -65,7 +65,7 @@ describe(`term extraction (${process.env.TEST_DB ?? 'sqlite'})`, () => {
 
     // running again changes nothing
     const before = await app.strapi.db.connection(TERMS_TABLE).count({ n: '*' }).first();
-    expect(await terms().indexPending(later(20))).toEqual({ questions: 0, messages: 0 });
+    expect(await terms().indexPending(later(20))).toEqual({ questions: 0, messages: 0, more: false });
     const after = await app.strapi.db.connection(TERMS_TABLE).count({ n: '*' }).first();
     expect(Number(after!.n)).toBe(Number(before!.n));
   });
@@ -94,6 +94,18 @@ describe(`term extraction (${process.env.TEST_DB ?? 'sqlite'})`, () => {
     expect(swept.terms.questions).toBe(4);
     const n = await app.strapi.db.connection(TERMS_TABLE).where({ term: 'orcament' }).count({ n: '*' }).first();
     expect(Number(n!.n)).toBe(7);
+  });
+
+  it('reaches a first message past a gap of ids wider than its window', async () => {
+    const chat = await seedChat(app.strapi, { department: 'Websites', question: 'Domínio', queuedAt: new Date().toISOString() });
+    const knex = app.strapi.db.connection;
+    const top = await knex('messages').max({ m: 'id' }).first();
+    const id = Number(top!.m ?? 0) + 50_000;
+    const at = app.db === 'postgres' ? new Date() : Date.now();
+    await knex('messages').insert({ id, document_id: `gap${id}`, chat_id: chat.id, seq: 1, sender: 'visitor', kind: 'text', visibility: 'public', body: 'Certificado SSL expirado', created_at: at, updated_at: at });
+    let runs = 0;
+    while ((await terms().indexPending(later(10))).more && runs < 5) runs++;
+    expect(await termsOf(chat.id, 'first_message')).toEqual(['certific', 'certific ssl', 'expir', 'ssl', 'ssl expir']);
   });
 
   it('retention is off by default: the sweeper leaves old chats as they are', async () => {

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { extractTerms, type ExtractedTerm } from '../domain/terms';
-import { knexOf, PLUGIN_ID } from '../utils';
+import { knexOf, PLUGIN_ID, toDbTime } from '../utils';
 
 /** One row per (chat, subject): SQL counts chats per term with COUNT(*). */
 export const TERMS_TABLE = 'live_chat_terms';
@@ -13,6 +13,9 @@ const CURSOR_KEY = 'terms-message-cursor';
 const SETTLE_MS = 5000;
 /** chat ids below the highest indexed one by less than this are looked at again (late commits) */
 const CHAT_ID_MARGIN = 1000;
+/** each query looks at most this many ids ahead: a bounded index range whatever the plan (a
+ * catch-up over a large history must not re-read every remaining row at every batch) */
+const ID_WINDOW = 20_000;
 
 export type TermSource = 'question' | 'first_message';
 
@@ -44,6 +47,9 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
       await trx(TERMS_TABLE).insert(rows.slice(i, i + 100)).onConflict(['chat_id', 'term']).ignore();
     }
   };
+
+  /** whether the last indexFirstMessages moved its cursor past messages it did not count */
+  let movedOver = false;
 
   const service = {
     /** Creates the two tables and their indexes if missing (every bootstrap; several nodes may race). */
@@ -89,9 +95,11 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
         const m = await service.indexFirstMessages(now, batch);
         questions += q;
         messages += m;
-        if (q < batch && m < batch) break;
+        // a cursor moved over a window without texts is progress too: go on
+        if (q < batch && m < batch && !movedOver) return { questions, messages, more: false };
       }
-      return { questions, messages };
+      // stopped by maxBatches: the next run goes on
+      return { questions, messages, more: true };
     },
 
     /** The questions of chats not indexed yet (in id order). */
@@ -99,14 +107,19 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
       const k = knex();
       const top = await k(TERM_CHATS_TABLE).max({ m: 'chat_id' }).first();
       const from = Math.max(0, Number(top?.m ?? 0) - CHAT_ID_MARGIN);
-      const rows = await k('chats as c')
-        .leftJoin(`${TERM_CHATS_TABLE} as t`, 't.chat_id', 'c.id')
-        .whereNull('t.chat_id')
-        .andWhere('c.id', '>', from)
-        .orderBy('c.id', 'asc')
-        .limit(batch)
-        .select('c.id', 'c.department_id', 'c.queued_at', 'c.question', 'c.locale', 'c.visitor_name');
-      if (rows.length === 0) return 0;
+      const pending = (lo: number, hi: number | null, limit: number) => {
+        const q = k('chats as c').leftJoin(`${TERM_CHATS_TABLE} as t`, 't.chat_id', 'c.id').whereNull('t.chat_id').andWhere('c.id', '>', lo);
+        if (hi !== null) q.andWhere('c.id', '<=', hi);
+        return q.orderBy('c.id', 'asc').limit(limit);
+      };
+      let rows = await pending(from, from + ID_WINDOW, batch).select('c.id', 'c.department_id', 'c.queued_at', 'c.question', 'c.locale', 'c.visitor_name');
+      if (rows.length === 0) {
+        // nothing in the window: the next unindexed chat further on, if any (a gap of ids)
+        const next = await pending(from + ID_WINDOW, null, 1).select('c.id');
+        if (next.length === 0) return 0;
+        const lo = Number(next[0].id) - 1;
+        rows = await pending(lo, lo + ID_WINDOW, batch).select('c.id', 'c.department_id', 'c.queued_at', 'c.question', 'c.locale', 'c.visitor_name');
+      }
       await k.transaction(async (trx) => {
         const progress = rows.map((r: any) => ({ chat_id: Number(r.id), first_message_id: null }));
         for (let i = 0; i < progress.length; i += 200) {
@@ -132,22 +145,28 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
     async indexFirstMessages(now = new Date(), batch = 500): Promise<number> {
       const k = knex();
       const cursor = Number((await store().get({})) ?? 0) || 0;
+      const upper = cursor + ID_WINDOW;
       const rows = await k('messages as m')
         .join('chats as c', 'c.id', 'm.chat_id')
         .leftJoin(`${TERM_CHATS_TABLE} as t`, 't.chat_id', 'm.chat_id')
         .where('m.id', '>', cursor)
+        .andWhere('m.id', '<=', upper)
         .andWhere({ 'm.sender': 'visitor', 'm.kind': 'text', 'm.visibility': 'public' })
         .orderBy('m.id', 'asc')
         .limit(batch)
         .select('m.id', 'm.chat_id', 'm.body', 'm.created_at', 't.chat_id as indexed', 't.first_message_id', 'c.department_id', 'c.queued_at', 'c.locale', 'c.visitor_name');
       let last = cursor;
       let done = 0;
+      let stopped = false;
       const claimed = new Set<number>();
       const terms: Record<string, unknown>[] = [];
       const claims: { chatId: number; messageId: number }[] = [];
       for (const r of rows as any[]) {
         const created = r.created_at instanceof Date ? r.created_at.getTime() : typeof r.created_at === 'number' ? r.created_at : Date.parse(String(r.created_at));
-        if (r.indexed === null || r.indexed === undefined || !(created <= now.getTime() - SETTLE_MS)) break;
+        if (r.indexed === null || r.indexed === undefined || !(created <= now.getTime() - SETTLE_MS)) {
+          stopped = true;
+          break;
+        }
         last = Number(r.id);
         done++;
         const chatId = Number(r.chat_id);
@@ -163,6 +182,17 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
           )
         );
       }
+      if (!stopped && rows.length < batch) {
+        // no visitor's text waits in the window: move past what has settled (agents' messages,
+        // other visitors' later ones), or over a gap of ids to the next message
+        const settled = await k('messages').where('id', '>', last).andWhere('id', '<=', upper).andWhere('created_at', '<', toDbTime(strapi, new Date(now.getTime() - SETTLE_MS))).max({ m: 'id' }).first();
+        if (settled?.m) last = Math.max(last, Number(settled.m));
+        else if (rows.length === 0) {
+          const next = await k('messages').where('id', '>', upper).min({ m: 'id' }).first();
+          if (next?.m) last = Math.max(last, Number(next.m) - 1);
+        }
+      }
+      movedOver = last > cursor && done < batch && last >= cursor + 1 && (rows.length === 0 || last > Number((rows as any[])[rows.length - 1].id));
       if (last === cursor) return 0;
       await k.transaction(async (trx) => {
         const won = new Set<number>();
