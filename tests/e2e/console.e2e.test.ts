@@ -3,8 +3,9 @@
  * on a fresh database: an admin created with Strapi's CLI logs in at /admin, goes online, a
  * visitor (socket.io-client) starts a chat, the agent sees it arrive, accepts, they exchange
  * messages and files both ways, the agent closes and the visitor sees it; two agents in two
- * browser contexts accept the same chat at once and exactly one gets it; a left message is
- * answered by e-mail into a real SMTP sink. Screenshots go to docs/screenshots/console-*.png.
+ * browser contexts accept the same chat at once and exactly one gets it; a canned response by its
+ * shortcut, a transfer to another agent, the settings page; a left message is answered by e-mail
+ * into a real SMTP sink; the history and a transcript. Screenshots go to docs/screenshots/console-*.png.
  */
 import fs from 'fs';
 import path from 'path';
@@ -89,6 +90,9 @@ async function agentPage(email: string): Promise<Page> {
   await page.waitForURL((u) => !u.pathname.includes('/auth/'));
   await page.getByRole('link', { name: 'Live chat' }).click();
   await page.getByRole('heading', { name: 'Live chat console' }).waitFor();
+  // the admin's own announcement banner, out of the screenshots' way
+  const banner = page.getByRole('button', { name: /^close$/i });
+  if ((await banner.count()) === 1) await banner.click();
   return page;
 }
 
@@ -98,6 +102,8 @@ async function setPresence(page: Page, presence: 'Online' | 'Away' | 'Offline') 
   await page.getByTestId('presence-badge').filter({ hasText: presence }).waitFor();
 }
 
+/** The plugin's own tabs (the admin's menu has links with the same names). */
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Live chat' }).getByRole('link', { name, exact: true });
 const queueItem = (page: Page, chatId: number) => page.locator(`[data-testid="queue-item"][data-chat-id="${chatId}"]`);
 const chatRow = (id: number) => app.strapi.db.query('api::chat.chat').findOne({ where: { id } });
 
@@ -239,16 +245,64 @@ test('two agents accept the same chat at once: exactly one gets it, the other is
   await closed;
 });
 
+test('a canned response by its shortcut, a transfer to another agent, the settings page', async () => {
+  await app.strapi.db.query('plugin::live-chat.canned-response').create({
+    data: { title: 'Horário de sábado', shortcut: 'sabado', body: 'Atendemos aos sábados das 9h às 12h.', department: suporte, active: true },
+  });
+  await ana.reload(); // canned responses are read when the console opens
+  await ana.getByTestId('presence-badge').filter({ hasText: 'Online' }).waitFor();
+  const started = await startChat(app.strapi, { departmentId: suporte, name: 'Paula Reis', email: 'paula@example.com', question: 'Abrem no sábado?' });
+  const visitor = visitorSocket(base, { chatId: started.chatId, token: started.token });
+  await next(visitor, 'chat:state');
+  await queueItem(ana, started.chatId).getByRole('button', { name: 'Accept' }).click();
+  await ana.getByRole('heading', { name: 'Paula Reis' }).waitFor();
+
+  const canned = next(visitor, 'message:created', (m) => m.sender === 'agent');
+  await ana.getByLabel('Message').fill('/sab');
+  await ana.getByRole('option', { name: /\/sabado/ }).waitFor();
+  await ana.getByLabel('Message').press('Enter'); // inserts
+  await expect(ana.getByLabel('Message').inputValue()).resolves.toBe('Atendemos aos sábados das 9h às 12h.');
+  await ana.getByLabel('Message').press('Enter'); // sends
+  expect((await canned).body).toBe('Atendemos aos sábados das 9h às 12h.');
+
+  // straight to Bruno, who is online: it opens in his console, it ends in Ana's
+  await ana.getByRole('button', { name: 'Transfer' }).click();
+  await ana.getByRole('combobox', { name: 'Transfer to' }).click();
+  await ana.getByRole('option', { name: 'Agent: Bruno Lima (Online)' }).click();
+  await ana.getByRole('dialog').getByRole('button', { name: 'Transfer' }).click();
+  await bruno.getByRole('heading', { name: 'Paula Reis' }).waitFor();
+  await bruno.getByText('Atendemos aos sábados das 9h às 12h.').waitFor();
+  await ana.getByText(/This chat is over \(Transferred\)/).waitFor();
+  expect((await chatRow(started.chatId)).agentName).toBe('Bruno Lima');
+
+  // the settings page (Super Admin): the embed snippet, a narrower limit saved
+  await nav(ana, 'Settings').click();
+  await ana.getByRole('heading', { name: 'Live chat settings' }).waitFor();
+  await expect(ana.getByTestId('snippet').textContent()).resolves.toContain(`${base}/widget.js`);
+  await ana.getByLabel('Active chats per agent').fill('4');
+  await ana.getByRole('checkbox', { name: 'rar' }).click();
+  await shot(ana, 'settings');
+  await ana.getByRole('button', { name: 'Save', exact: true }).click();
+  await ana.getByText('Saved').first().waitFor();
+  await ana.getByText('Saved').first().waitFor({ state: 'hidden' }); // the toast goes by itself
+  const settings = (await request(app.strapi.server.httpServer).get('/api/live-chat/widget-config')).body.settings;
+  expect(settings.upload.extensions).not.toContain('rar');
+  expect((await app.strapi.plugin('live-chat').service('settings').get()).agentCap).toBe(4);
+  await nav(ana, 'Console').click();
+  await ana.getByRole('heading', { name: 'Live chat console' }).waitFor();
+});
+
 test('a left message is answered by e-mail from the inbox; then found in the history', async () => {
   await setPresence(ana, 'Offline');
   await setPresence(bruno, 'Offline');
   const started = await startChat(app.strapi, { departmentId: suporte, name: 'Joana Dias', email: 'joana@example.com', question: 'Vocês atendem aos sábados?' });
   expect(started.status).toBe('left_message');
 
-  await ana.getByRole('link', { name: 'Left messages' }).click();
+  await nav(ana, 'Left messages').click();
   await ana.getByRole('heading', { name: 'Left messages' }).waitFor();
   await ana.getByTestId('left-message').filter({ hasText: 'Joana Dias' }).click();
   await ana.getByLabel('Reply by e-mail').fill('Olá Joana! Sim, aos sábados das 9h às 12h.');
+  await ana.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Send reply' && !b.disabled));
   await shot(ana, 'left-messages');
   await ana.getByRole('button', { name: 'Send reply' }).click();
 
@@ -259,7 +313,7 @@ test('a left message is answered by e-mail from the inbox; then found in the his
   expect((await chatRow(started.chatId)).status).toBe('answered');
 
   // the history finds every chat; a transcript shows the messages and the files
-  await ana.getByRole('link', { name: 'History' }).click();
+  await nav(ana, 'History').click();
   await ana.getByRole('heading', { name: 'Chat history' }).waitFor();
   await ana.getByTestId('history-row').filter({ hasText: 'Joana Dias' }).waitFor();
   await ana.getByTestId('history-row').filter({ hasText: 'Maria Silva' }).waitFor();

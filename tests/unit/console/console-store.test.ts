@@ -191,6 +191,15 @@ describe('conversations', () => {
     expect(s.conversations[1].chat.lastSeq).toBe(3);
   });
 
+  test('a chat assigned (transfer, another tab) takes the view only when nothing live is open', () => {
+    let s = connected([], [chat(1)]);
+    s = consoleReducer(s, { type: 'chat:assigned', payload: { chat: chat(2), messages: [] } });
+    expect(s.selected).toBe(1);
+    s = consoleReducer(s, { type: 'chat:closed', payload: { chatId: 1, closedBy: 'agent', reason: 'resolved', closedAt: T0, status: 'closed' } });
+    s = consoleReducer(s, { type: 'chat:assigned', payload: { chat: chat(3), messages: [] } });
+    expect(s.selected).toBe(3);
+  });
+
   test('requeued or transferred away: the conversation ends', () => {
     let s = connected([], [chat(1)]);
     s = consoleReducer(s, { type: 'chat:requeued', payload: { chatId: 1, reason: 'transferred' } });

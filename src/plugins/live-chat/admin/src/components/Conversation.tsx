@@ -279,7 +279,8 @@ function Composer({ c, api }: { c: ConversationState; api: ConsoleApi }) {
           onKeyDown={(e: React.KeyboardEvent<HTMLTextAreaElement>) => {
             if (e.key === 'Enter' && !e.shiftKey) {
               e.preventDefault();
-              if (matches.length === 1 && text.trim() === `/${matches[0].shortcut}`) setText(matches[0].body);
+              // "/sho" + Enter inserts the first matching canned response; Enter again sends it
+              if (matches.length > 0) setText(matches[0].body);
               else submit();
             }
           }}

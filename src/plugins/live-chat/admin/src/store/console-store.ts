@@ -169,7 +169,8 @@ const openConversation = (state: ConsoleState, chat: AgentChatView, messages: Me
     accepting: state.accepting.filter((id) => id !== chat.id),
     conversations: { ...state.conversations, [chat.id]: conversationOf(chat, messages, prev) },
     order,
-    selected: state.selected ?? chat.id,
+    // a new chat takes the view when nothing live is open (none selected, or the open one ended)
+    selected: state.selected === null || state.conversations[state.selected]?.ended ? chat.id : state.selected,
   };
 };
 
