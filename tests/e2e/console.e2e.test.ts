@@ -326,3 +326,58 @@ test('a left message is answered by e-mail from the inbox; then found in the his
   await ana.getByTestId('transcript').getByRole('link', { name: /sample\.pdf/ }).waitFor();
   await ana.getByTestId('transcript').getByText('Cliente recorrente, prioridade.').waitFor();
 });
+
+test('a new chat alerts a hidden tab: a tone, a browser notification, the count in the title; a refused file never leaves', async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+  contexts.push(context);
+  // the tab is in the background; notifications were allowed; the sound card is a recorder
+  await context.addInitScript(() => {
+    const w = window as any;
+    w.__alerts = [];
+    Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });
+    document.hasFocus = () => false;
+    w.Notification = class {
+      static permission = 'granted';
+      static requestPermission = async () => 'granted';
+      constructor(title: string) {
+        w.__alerts.push(['notification', title]);
+      }
+    };
+    const node = () => ({ connect: (n: unknown) => n ?? node(), frequency: { value: 0 }, gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, start: () => w.__alerts.push(['tone']), stop() {} });
+    w.AudioContext = class {
+      currentTime = 0;
+      destination = {};
+      createOscillator = node;
+      createGain = node;
+      close = async () => undefined;
+    };
+  });
+  const page = await context.newPage();
+  await page.goto(`${base}/admin/auth/login`);
+  await page.locator('input[name="email"]').fill('ana@example.com');
+  await page.locator('input[name="password"]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForURL((u) => !u.pathname.includes('/auth/'));
+  await page.goto(`${base}/admin/plugins/live-chat`);
+  await page.getByRole('heading', { name: 'Live chat console' }).waitFor();
+  await setPresence(page, 'Online');
+  const before = await page.evaluate(() => (window as any).__alerts.length);
+
+  const started = await startChat(app.strapi, { departmentId: suporte, name: 'Rita Alves', email: 'rita@example.com', question: 'Alguém aí?' });
+  await queueItem(page, started.chatId).waitFor();
+  await page.waitForFunction(() => document.title === '(1) Live chat console');
+  const alerts = (await page.evaluate(() => (window as any).__alerts)).slice(before);
+  expect(alerts).toContainEqual(['notification', '1 new chat(s) waiting']);
+  expect(alerts.filter((a: string[]) => a[0] === 'tone').length).toBeGreaterThan(0);
+
+  // a file the visitor could not send either is refused before any byte is uploaded
+  const visitor = visitorSocket(base, { chatId: started.chatId, token: started.token });
+  await next(visitor, 'chat:state');
+  await queueItem(page, started.chatId).getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('heading', { name: 'Rita Alves' }).waitFor();
+  const uploads: string[] = [];
+  page.on('request', (r) => r.url().includes('/files') && uploads.push(r.url()));
+  await page.getByTestId('attach-input').setInputFiles(path.join(FIXTURES, 'program.exe'));
+  await page.getByText(/Files of this type are not accepted\. Allowed: gif, jpeg/).waitFor();
+  expect(uploads).toEqual([]);
+});

@@ -10,6 +10,7 @@ import {
   syncRequests,
   tabTitle,
   totalUnread,
+  uploadRefusal,
   waitedSeconds,
   type ConsoleAction,
   type ConsoleState,
@@ -273,4 +274,15 @@ test('canned responses: "/" then a prefix of the shortcut, for the chat\'s depar
   expect(cannedMatches('/b', canned, 2).map((c) => c.shortcut)).toEqual(['boleto']);
   expect(cannedMatches('texto /o', canned, 1)).toEqual([]);
   expect(cannedMatches('/', canned, 1)).toHaveLength(2);
+});
+
+test('uploads are checked against the visitor\'s rules before they are sent', () => {
+  const rules = { maxBytes: 1000, extensions: ['pdf', 'png'] };
+  expect(uploadRefusal({ name: 'nota.PDF', size: 999 }, rules)).toBeNull();
+  expect(uploadRefusal({ name: 'script.php', size: 10 }, rules)).toEqual({ code: 'type', extensions: 'pdf, png' });
+  expect(uploadRefusal({ name: 'sem-extensao', size: 10 }, rules)?.code).toBe('type');
+  expect(uploadRefusal({ name: '.png', size: 10 }, rules)?.code).toBe('type');
+  expect(uploadRefusal({ name: 'grande.png', size: 1001 }, rules)).toEqual({ code: 'size', maxBytes: 1000 });
+  expect(uploadRefusal({ name: 'vazio.pdf', size: 0 }, rules)).toEqual({ code: 'empty' });
+  expect(uploadRefusal({ name: 'x.exe', size: 10 }, null)).toBeNull(); // rules unknown: the server decides
 });

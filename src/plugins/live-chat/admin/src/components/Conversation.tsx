@@ -5,6 +5,7 @@ import type { Directory, EarlierChats, HistoryItem } from '../../../shared/contr
 import { LIMITS } from '../../../shared/contract';
 import { cannedMatches, pendingFor, type Conversation as ConversationState, type ConsoleState } from '../store/console-store';
 import type { ConsoleApi } from '../hooks/useConsole';
+import { formatBytes } from '../utils/backend';
 import { useT } from '../utils/useT';
 import { MessageList } from './MessageList';
 
@@ -299,7 +300,14 @@ function Composer({ c, api }: { c: ConversationState; api: ConsoleApi }) {
             data-testid="attach-input"
             onChange={(e) => {
               const f = e.target.files?.[0];
-              if (f) api.upload(chatId, f);
+              if (f)
+                api.upload(chatId, f, (r) =>
+                  r.code === 'type'
+                    ? tr('console.upload.type', 'Files of this type are not accepted. Allowed: {extensions}', { extensions: r.extensions ?? '' })
+                    : r.code === 'size'
+                      ? tr('console.upload.size', 'Files are limited to {max}', { max: formatBytes(r.maxBytes ?? 0) })
+                      : tr('console.upload.empty', 'The file is empty')
+                );
               e.target.value = '';
             }}
           />

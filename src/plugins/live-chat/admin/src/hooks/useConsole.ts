@@ -1,18 +1,19 @@
 import * as React from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { attemptTokenRefresh, useAuth, useFetchClient } from '@strapi/strapi/admin';
-import type { Ack, AgentClientToServer, AgentServerToClient, AppError, CannedResponses, MessageDto, Presence, Visibility } from '../../../shared/contract';
+import type { Ack, AgentClientToServer, AgentServerToClient, AppError, CannedResponses, MessageDto, Presence, Visibility, WidgetConfig } from '../../../shared/contract';
 import {
   consoleReducer,
   initialState,
   newClientId,
   sendsToResume,
   syncRequests,
+  uploadRefusal,
   type ConsoleAction,
   type ConsoleState,
   type PendingSend,
 } from '../store/console-store';
-import { backendURL } from '../utils/backend';
+import { backendURL, formatBytes } from '../utils/backend';
 
 type AgentSocket = Socket<AgentServerToClient, AgentClientToServer>;
 
@@ -41,7 +42,8 @@ export interface ConsoleApi {
   typing(chatId: number, typing: boolean): void;
   close(chatId: number, reason: string, tags: string[]): Promise<AppError | null>;
   transfer(chatId: number, to: { departmentId?: number; agentId?: number }): Promise<AppError | null>;
-  upload(chatId: number, file: File): void;
+  /** `describe` turns a refusal into the agent's language */
+  upload(chatId: number, file: File, describe?: (r: NonNullable<ReturnType<typeof uploadRefusal>>) => string): void;
   openFile(chatId: number, attachmentId: number): Promise<void>;
 }
 
@@ -125,6 +127,17 @@ export function useConsole(): ConsoleApi {
     };
   }, [dispatch, deliver]);
 
+  // the same upload rules as the visitor's (the widget's configuration), checked before sending
+  const rulesRef = React.useRef<WidgetConfig.Response['settings']['upload'] | null>(null);
+  React.useEffect(() => {
+    fetch(`${backendURL()}/api/live-chat/widget-config`)
+      .then((r) => (r.ok ? r.json() : null))
+      .then((cfg: WidgetConfig.Response | null) => {
+        rulesRef.current = cfg?.settings?.upload ?? null;
+      })
+      .catch(() => undefined);
+  }, []);
+
   // canned responses of the agent's departments, once
   React.useEffect(() => {
     get<CannedResponses.Response>('/live-chat/canned-responses')
@@ -187,9 +200,16 @@ export function useConsole(): ConsoleApi {
       dispatch({ type: 'chat:requeued', payload: { chatId, reason: 'transferred' } });
       return null;
     },
-    upload(chatId, file) {
+    upload(chatId, file, describe) {
       const id = newClientId();
       dispatch({ type: 'upload:started', upload: { id, chatId, name: file.name, total: file.size } });
+      const refused = uploadRefusal(file, rulesRef.current);
+      if (refused) {
+        const fallback =
+          refused.code === 'type' ? `Files of this type are not accepted (${refused.extensions})` : refused.code === 'size' ? `Files are limited to ${formatBytes(refused.maxBytes!)}` : 'The file is empty';
+        dispatch({ type: 'upload:failed', id, error: describe?.(refused) ?? fallback });
+        return;
+      }
       const form = new FormData();
       form.append('clientId', id);
       form.append('file', file, file.name);

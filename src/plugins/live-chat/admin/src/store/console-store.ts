@@ -446,3 +446,20 @@ export function cannedMatches(input: string, canned: CannedResponse[], departmen
 
 /** A client id for a message: unique per send, kept across retries. */
 export const newClientId = (random: () => string = () => Math.random().toString(36).slice(2, 12)) => `c-${Date.now().toString(36)}-${random()}`;
+
+/**
+ * The visitor's upload rules, checked before sending (the server checks again, with the content):
+ * null when the file may go, else why not.
+ */
+export function uploadRefusal(
+  file: { name: string; size: number },
+  rules: { maxBytes: number; extensions: string[] } | null
+): { code: 'type' | 'size' | 'empty'; extensions?: string; maxBytes?: number } | null {
+  if (!rules) return null;
+  if (file.size === 0) return { code: 'empty' };
+  const dot = file.name.lastIndexOf('.');
+  const ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : '';
+  if (!rules.extensions.includes(ext)) return { code: 'type', extensions: rules.extensions.join(', ') };
+  if (file.size > rules.maxBytes) return { code: 'size', maxBytes: rules.maxBytes };
+  return null;
+}
