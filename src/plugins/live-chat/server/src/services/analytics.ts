@@ -246,10 +246,36 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       } as const;
       const byDep: Record<string, Map<number, Analytics.Percentiles>> = {};
       const all: Record<string, Analytics.Percentiles> = {};
-      for (const [name, [value, notNull]] of Object.entries(metrics)) {
-        byDep[name] = await percentiles(value, notNull, s, 'c.department_id', true);
-        all[name] = byDep[name].get(0) ?? EMPTY_PCT;
+      if (pg()) {
+        // PostgreSQL: the three metrics in one scan (ordered-set aggregates with FILTER), every
+        // department and all together by GROUPING SETS
+        const cols = Object.entries(metrics)
+          .map(([name, [value, cond]]) =>
+            [
+              `COUNT(*) FILTER (WHERE ${cond}) AS "${name}_n"`,
+              `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${value}) FILTER (WHERE ${cond}) AS "${name}_p50"`,
+              `percentile_cont(0.9) WITHIN GROUP (ORDER BY ${value}) FILTER (WHERE ${cond}) AS "${name}_p90"`,
+              `AVG(${value}) FILTER (WHERE ${cond}) AS "${name}_a"`,
+            ].join(', ')
+          )
+          .join(', ');
+        const rows = await raw({
+          sql: `SELECT c.department_id AS g, ${cols} FROM chats c WHERE ${w.sql} AND c.accepted_at IS NOT NULL
+                GROUP BY GROUPING SETS ((c.department_id), ())`,
+          bindings: w.bindings,
+        });
+        for (const name of Object.keys(metrics)) byDep[name] = new Map();
+        for (const r of rows) {
+          for (const name of Object.keys(metrics)) {
+            const n = num(r[`${name}_n`]);
+            if (n === 0) continue;
+            byDep[name].set(r.g === null ? 0 : num(r.g), { n, p50: round(numOrNull(r[`${name}_p50`])), p90: round(numOrNull(r[`${name}_p90`])), avg: round(numOrNull(r[`${name}_a`])) });
+          }
+        }
+      } else {
+        for (const [name, [value, notNull]] of Object.entries(metrics)) byDep[name] = await percentiles(value, notNull, s, 'c.department_id', true);
       }
+      for (const name of Object.keys(metrics)) all[name] = byDep[name].get(0) ?? EMPTY_PCT;
       const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null);
       const row = (departmentId: number | null, name: string, c: { chats: number; accepted: number; missed: number; lefts: number }, pct: (m: string) => Analytics.Percentiles): Analytics.Service.Row => ({
         departmentId,
