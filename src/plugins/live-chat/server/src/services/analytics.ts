@@ -334,15 +334,17 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
     async agents(s: Scope): Promise<Analytics.Agents.Response> {
       if (s.departments.length === 0) return { range: rangeOf(s), rows: [] };
       const w = where(s);
-      const rows = await raw({
-        sql: `SELECT c.agent_id AS agent, MAX(c.agent_name) AS name, COUNT(*) AS chats,
-                SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END) AS closed,
-                COUNT(c.rating) AS rated, AVG(c.rating) AS ravg
-              FROM ${src(s)} WHERE ${w.sql} AND c.agent_id IS NOT NULL
-              GROUP BY c.agent_id ORDER BY COUNT(*) DESC, c.agent_id ASC`,
-        bindings: w.bindings,
-      });
-      const reply = await percentiles(secs('c.first_agent_reply_at', 'c.accepted_at'), 'c.agent_id IS NOT NULL AND c.accepted_at IS NOT NULL AND c.first_agent_reply_at IS NOT NULL', s, 'c.agent_id');
+      const [rows, reply] = await Promise.all([
+        raw({
+          sql: `SELECT c.agent_id AS agent, MAX(c.agent_name) AS name, COUNT(*) AS chats,
+                  SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END) AS closed,
+                  COUNT(c.rating) AS rated, AVG(c.rating) AS ravg
+                FROM ${src(s)} WHERE ${w.sql} AND c.agent_id IS NOT NULL
+                GROUP BY c.agent_id ORDER BY COUNT(*) DESC, c.agent_id ASC`,
+          bindings: w.bindings,
+        }),
+        percentiles(secs('c.first_agent_reply_at', 'c.accepted_at'), 'c.agent_id IS NOT NULL AND c.accepted_at IS NOT NULL AND c.first_agent_reply_at IS NOT NULL', s, 'c.agent_id'),
+      ]);
       return {
         range: rangeOf(s),
         rows: rows.map((r) => ({
@@ -373,8 +375,7 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
         avg: round(numOrNull(r.a), 2),
         distribution: [num(r.r1), num(r.r2), num(r.r3), num(r.r4), num(r.r5)],
       });
-      const deps = await q('c.department_id');
-      const agents = await q('c.agent_id', 'AND c.agent_id IS NOT NULL');
+      const [deps, agents] = await Promise.all([q('c.department_id'), q('c.agent_id', 'AND c.agent_id IS NOT NULL')]);
       return {
         range: rangeOf(s),
         departments: deps.map((r) => ({ departmentId: num(r.g), departmentName: nameOf(s, num(r.g)), ...toRow(r) })),
@@ -457,32 +458,37 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       if (pairs.length === 0) return out;
       // one query per group walking the (term, department_id, at) index backwards: a few rows
       // read each, where one window over every row of the top terms would read most of the table
-      for (const { dep, term } of pairs) {
-        const rows = await raw({
-          sql: `SELECT c.id, c.question, c.status, c.queued_at FROM ${TERMS_TABLE} t JOIN chats c ON c.id = t.chat_id
-                WHERE t.term = ? AND t.department_id = ? AND t.at >= ? AND t.at < ? AND c.question IS NOT NULL AND c.question <> ''
-                ORDER BY t.at DESC, t.chat_id DESC LIMIT ?`,
-          bindings: [term, dep, dbt(s.from), dbt(s.to), per],
-        });
-        out.set(
-          `${dep}|${term}`,
-          rows.map((r) => ({ chatId: num(r.id), question: String(r.question), status: r.status, queuedAt: fromDbTime(r.queued_at)! }))
-        );
-      }
+      await Promise.all(
+        pairs.map(async ({ dep, term }) => {
+          const rows = await raw({
+            sql: `SELECT c.id, c.question, c.status, c.queued_at FROM ${TERMS_TABLE} t JOIN chats c ON c.id = t.chat_id
+                  WHERE t.term = ? AND t.department_id = ? AND t.at >= ? AND t.at < ? AND c.question IS NOT NULL AND c.question <> ''
+                  ORDER BY t.at DESC, t.chat_id DESC LIMIT ?`,
+            bindings: [term, dep, dbt(s.from), dbt(s.to), per],
+          });
+          out.set(
+            `${dep}|${term}`,
+            rows.map((r) => ({ chatId: num(r.id), question: String(r.question), status: r.status, queuedAt: fromDbTime(r.queued_at)! }))
+          );
+        })
+      );
       return out;
     },
 
     async demands(s: Scope): Promise<Analytics.Demands.Response> {
-      const [tags, terms] = [await service.tags(s), await service.termCounts(s)];
-      const chats = new Map<number, number>();
-      if (s.departments.length > 0) {
-        const w = where(s);
-        for (const r of await raw({ sql: `SELECT c.department_id AS dep, COUNT(*) AS n FROM ${src(s)} WHERE ${w.sql} GROUP BY c.department_id`, bindings: w.bindings })) {
-          chats.set(num(r.dep), num(r.n));
-        }
-      }
+      // independent queries side by side: PostgreSQL runs them on several pooled connections
+      // (SQLite's one connection takes them in turn)
+      const w = where(s);
+      const [tags, terms, counts] = await Promise.all([
+        service.tags(s),
+        service.termCounts(s),
+        s.departments.length > 0
+          ? raw({ sql: `SELECT c.department_id AS dep, COUNT(*) AS n FROM ${src(s)} WHERE ${w.sql} GROUP BY c.department_id`, bindings: w.bindings })
+          : Promise.resolve([]),
+      ]);
+      const chats = new Map<number, number>(counts.map((r: any) => [num(r.dep), num(r.n)]));
       const grouped = new Map(s.departments.map((d) => [d.id, groupDemands(terms.get(d.id) ?? [], s.limit)]));
-      for (const [dep, groups] of grouped) for (const g of groups) g.title = await service.labelOf(s, dep, g.term);
+      await Promise.all([...grouped.entries()].flatMap(([dep, groups]) => groups.map(async (g) => void (g.title = await service.labelOf(s, dep, g.term)))));
       const examples = await service.examples(
         s,
         [...grouped.entries()].flatMap(([dep, groups]) => groups.map((g) => ({ dep, term: g.term })))
