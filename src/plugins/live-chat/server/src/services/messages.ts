@@ -95,8 +95,6 @@ function sqliteAppender(db: any) {
  */
 const createMessagesService = ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = () => knexOf(strapi);
-  /** The SQLite pool's connection, remembered from the last acquire. */
-  let sqliteConnection: { open: boolean; inTransaction: boolean } | null = null;
 
   const insertRow = async (m: NewMessage, cond: AppendCondition, now: Date): Promise<Appended | null> => {
     const isReply = m.sender === 'agent' && (m.visibility ?? 'public') === 'public';
@@ -118,14 +116,11 @@ const createMessagesService = ({ strapi }: { strapi: Core.Strapi }) => {
       return row ? { id: Number(row.id), seq: Number(row.seq), chatAgentId: row.agent_id === null ? null : Number(row.agent_id) } : null;
     }
     const args = [now.getTime(), isReply, m.chatId, onlyAgent, ...values];
-    // better-sqlite3 is synchronous and our transaction runs in one go: when no transaction is open
-    // on the connection (a knex transaction holds it across awaits), nobody's statements can
-    // interleave with ours, so the pool's acquire/release (promises and timers on every message,
-    // a tenth of the hot path's allocations) is skipped. Otherwise, wait for the pool like anyone.
-    if (sqliteConnection?.open && !sqliteConnection.inTransaction) return sqliteAppender(sqliteConnection).run(args);
+    // Through the pool's acquire/release, although better-sqlite3 is synchronous: running the
+    // transaction directly when no transaction is open on the connection cut the allocations per
+    // message by 15 % but gave 270-450 ms event-loop stalls at 1,000 msg/s (docs/performance.md).
     const client = (knex() as any).client;
     const db = await client.acquireConnection();
-    sqliteConnection = db;
     try {
       return sqliteAppender(db).run(args);
     } finally {

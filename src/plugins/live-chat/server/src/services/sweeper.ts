@@ -35,7 +35,8 @@ const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
       const offered = await chats.offerLeaveToLongWaits(now);
       const idle = await chats.closeIdle(now);
       // (6) terms of the new questions and first messages, for the recurring demands
-      const terms = await getService(strapi, 'terms').indexPending(now);
+      // small batches: a tick must not hold the event loop or the SQLite connection for long
+      const terms = await getService(strapi, 'terms').indexPending(now, { batch: 100, maxBatches: 4 });
       // (7) retention (off unless configured): anonymise chats past their department's age
       const anonymised = await getService(strapi, 'retention').sweep(now);
       return { ended, requeued, offered, idle, terms, anonymised };

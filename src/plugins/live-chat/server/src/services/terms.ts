@@ -91,7 +91,10 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
       let questions = 0;
       let messages = 0;
       for (let i = 0; i < (opts.maxBatches ?? 4); i++) {
+        // let the event loop breathe between batches: this runs beside live chats
+        if (i > 0) await new Promise((r) => setImmediate(r));
         const q = await service.indexQuestions(batch);
+        await new Promise((r) => setImmediate(r));
         const m = await service.indexFirstMessages(now, batch);
         questions += q;
         messages += m;
@@ -120,18 +123,20 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
         const lo = Number(next[0].id) - 1;
         rows = await pending(lo, lo + ID_WINDOW, batch).select('c.id', 'c.department_id', 'c.queued_at', 'c.question', 'c.locale', 'c.visitor_name');
       }
+      // extracted before the transaction: on SQLite the transaction holds the only connection,
+      // and every message being sent waits for it
+      const terms = rows.flatMap((r: any) =>
+        rowsFor(
+          { chatId: Number(r.id), departmentId: Number(r.department_id), at: r.queued_at, text: r.question ?? '', locale: r.locale, visitorName: r.visitor_name },
+          extractTerms(r.question ?? '', { locale: r.locale, exclude: r.visitor_name }),
+          'question'
+        )
+      );
       await k.transaction(async (trx) => {
         const progress = rows.map((r: any) => ({ chat_id: Number(r.id), first_message_id: null }));
         for (let i = 0; i < progress.length; i += 200) {
           await trx(TERM_CHATS_TABLE).insert(progress.slice(i, i + 200)).onConflict('chat_id').ignore();
         }
-        const terms = rows.flatMap((r: any) =>
-          rowsFor(
-            { chatId: Number(r.id), departmentId: Number(r.department_id), at: r.queued_at, text: r.question ?? '', locale: r.locale, visitorName: r.visitor_name },
-            extractTerms(r.question ?? '', { locale: r.locale, exclude: r.visitor_name }),
-            'question'
-          )
-        );
         await insertTerms(trx, terms);
       });
       return rows.length;
