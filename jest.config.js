@@ -53,6 +53,19 @@ module.exports = {
       modulePathIgnorePatterns: ['<rootDir>/dist/'],
     },
     {
+      // one process kill or service restart per case (tests/faults, docs/operations.md): run
+      // --runInBand, after every other stage; private PostgreSQL and Redis instances where the
+      // fault is theirs
+      displayName: 'faults',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      transform: { '^.+\\.tsx?$': tsJest },
+      globalSetup: '<rootDir>/tests/helpers/global-setup.js',
+      testTimeout: 180000,
+      modulePathIgnorePatterns: ['<rootDir>/dist/'],
+    },
+    {
       displayName: 'smoke',
       testEnvironment: 'node',
       rootDir: __dirname,
