@@ -3,6 +3,7 @@ import { startStrapi, type TestApp } from '../../helpers/strapi';
 import { departmentByName, seedChat } from '../../helpers/history';
 import { TERMS_TABLE, TERM_CHATS_TABLE } from '../../../src/plugins/live-chat/server/src/services/terms';
 import { listIndexes } from '../../../src/bootstrap/indexes';
+import { termsBudget } from '../../../src/plugins/live-chat/server/src/services/sweeper';
 
 /**
  * Terms are extracted off the hot path: a chat's question and its visitor's first text message,
@@ -94,6 +95,24 @@ describe(`term extraction (${process.env.TEST_DB ?? 'sqlite'})`, () => {
     expect(swept.terms.questions).toBe(4);
     const n = await app.strapi.db.connection(TERMS_TABLE).where({ term: 'orcament' }).count({ n: '*' }).first();
     expect(Number(n!.n)).toBe(7);
+  });
+
+  it('backs off while live traffic keeps the event loop busy: one small batch per sweeper run', async () => {
+    expect(termsBudget(0.2)).toEqual({ batch: 20, maxBatches: 20 });
+    expect(termsBudget(0.9)).toEqual({ batch: 20, maxBatches: 1 });
+    const sweeper = app.strapi.plugin('live-chat').service('sweeper');
+    await sweeper.runOnce(later(10)); // nothing pending; starts a fresh utilisation window
+    for (let i = 0; i < 45; i++) {
+      await seedChat(app.strapi, { department: 'Comercial', question: `Renovação do contrato anual ${i}`, queuedAt: new Date().toISOString() });
+    }
+    // the loop held busy since that run, as by a flood of messages
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    expect((await sweeper.runOnce(later(10))).terms).toEqual({ questions: 20, messages: 0, more: true });
+    // the rest waits for the next runs, none lost
+    let swept = 20;
+    for (let i = 0; i < 5 && swept < 45; i++) swept += (await sweeper.runOnce(later(10))).terms.questions;
+    expect(swept).toBe(45);
   });
 
   it('reaches a first message past a gap of ids wider than its window', async () => {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import { getService, PLUGIN_ID } from '../utils';
 
@@ -12,9 +13,18 @@ import { getService, PLUGIN_ID } from '../utils';
  * their department's retention, when one is configured. Steps 2 to 7 are conditional
  * updates: any number of nodes may run them at once, and a restart leaves no chat stuck.
  */
+/**
+ * How much term extraction one sweeper run may do, given the share of the time the event loop was
+ * busy since the previous run: batches of 20 texts (a few milliseconds each, with a yield between
+ * them), 20 of them on a quiet node, a single one on a node kept over half busy by live chats.
+ */
+export const termsBudget = (utilization: number) => ({ batch: 20, maxBatches: utilization > 0.5 ? 1 : 20 });
+
 const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
+  /** event-loop utilisation since the previous run: background work backs off when chats keep the loop busy */
+  let lastElu = performance.eventLoopUtilization();
 
   const service = {
     async heartbeat(now = new Date()) {
@@ -34,9 +44,13 @@ const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
       const requeued = await chats.requeueGhostAgentChats(now);
       const offered = await chats.offerLeaveToLongWaits(now);
       const idle = await chats.closeIdle(now);
-      // (6) terms of the new questions and first messages, for the recurring demands
-      // small batches: a tick must not hold the event loop or the SQLite connection for long
-      const terms = await getService(strapi, 'terms').indexPending(now, { batch: 100, maxBatches: 4 });
+      // (6) terms of the new questions and first messages, for the recurring demands: small
+      // batches with a yield between them (a batch must not hold the event loop or the SQLite
+      // connection for long), and a single one when live traffic kept the loop over half busy
+      // since the last run (the backlog waits for a quieter moment; live messages never do)
+      const elu = performance.eventLoopUtilization(lastElu);
+      lastElu = performance.eventLoopUtilization();
+      const terms = await getService(strapi, 'terms').indexPending(now, termsBudget(elu.utilization));
       // (7) retention (off unless configured): anonymise chats past their department's age
       const anonymised = await getService(strapi, 'retention').sweep(now);
       return { ended, requeued, offered, idle, terms, anonymised };
