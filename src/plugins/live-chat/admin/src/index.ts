@@ -10,7 +10,7 @@ export default {
       icon: Message,
       intlLabel: { id: `${PLUGIN_ID}.menu.label`, defaultMessage: 'Live chat' },
       Component: () => import('./pages/App'),
-      permissions: [...PERMISSIONS.console, ...PERMISSIONS.history, ...PERMISSIONS.settings],
+      permissions: [...PERMISSIONS.console, ...PERMISSIONS.history, ...PERMISSIONS.analytics, ...PERMISSIONS.settings],
     });
     app.registerPlugin({ id: PLUGIN_ID, name: 'Live chat' });
   },

@@ -7,11 +7,12 @@ import { useT } from '../utils/useT';
 /** The plugin's pages, as tabs under the header; each shown only with its permission. */
 export function PluginNav() {
   const { tr } = useT();
-  const { allowedActions } = useRBAC({ console: PERMISSIONS.console, history: PERMISSIONS.history, settings: PERMISSIONS.settings } as any);
+  const { allowedActions } = useRBAC({ console: PERMISSIONS.console, history: PERMISSIONS.history, analytics: PERMISSIONS.analytics, settings: PERMISSIONS.settings } as any);
   const links = [
     { to: '.', end: true, label: tr('nav.console', 'Console'), show: allowedActions.canConsole },
     { to: 'left-messages', label: tr('nav.leftMessages', 'Left messages'), show: allowedActions.canConsole },
     { to: 'history', label: tr('nav.history', 'History'), show: allowedActions.canHistory },
+    { to: 'analytics', label: tr('nav.analytics', 'Analytics'), show: allowedActions.canAnalytics },
     { to: 'settings', label: tr('nav.settings', 'Settings'), show: allowedActions.canSettings },
   ].filter((l) => l.show);
   return (

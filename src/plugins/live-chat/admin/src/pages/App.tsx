@@ -7,6 +7,7 @@ const ConsolePage = React.lazy(() => import('./ConsolePage'));
 const LeftMessagesPage = React.lazy(() => import('./LeftMessagesPage'));
 const HistoryPage = React.lazy(() => import('./HistoryPage'));
 const TranscriptPage = React.lazy(() => import('./TranscriptPage'));
+const AnalyticsPage = React.lazy(() => import('./AnalyticsPage'));
 const SettingsPage = React.lazy(() => import('./SettingsPage'));
 
 const guard = (permissions: { action: string; subject: null }[], element: React.ReactNode) => (
@@ -22,6 +23,7 @@ export default function App() {
       <Route path="left-messages" element={guard(PERMISSIONS.console, <LeftMessagesPage />)} />
       <Route path="history" element={guard(PERMISSIONS.history, <HistoryPage />)} />
       <Route path="history/:id" element={guard(PERMISSIONS.history, <TranscriptPage />)} />
+      <Route path="analytics" element={guard(PERMISSIONS.analytics, <AnalyticsPage />)} />
       <Route path="settings" element={guard(PERMISSIONS.settings, <SettingsPage />)} />
       <Route path="*" element={<Page.Error />} />
     </Routes>

@@ -7,6 +7,7 @@ export const backendURL = (): string => {
 export const PERMISSIONS = {
   console: [{ action: 'plugin::live-chat.console', subject: null }],
   history: [{ action: 'plugin::live-chat.history', subject: null }],
+  analytics: [{ action: 'plugin::live-chat.analytics', subject: null }],
   settings: [{ action: 'plugin::live-chat.settings', subject: null }],
 };
 
