@@ -9,15 +9,14 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { spawn } from 'child_process';
 import request from 'supertest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startStrapi, APP_DIR, type TestApp } from '../helpers/strapi';
 import { closeAllSockets, departmentId, listen, next, send, startChat, visitorSocket, type AnySocket } from '../helpers/realtime';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { ensureAdminBuild } from '../helpers/admin-build';
+import { createAdminWithCli, launchChromium, loginToAdmin } from '../helpers/admin-e2e';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(APP_DIR, 'docs', 'screenshots');
 const FIXTURES = path.join(APP_DIR, 'tests', 'fixtures', 'uploads');
 const PASSWORD = 'Console-e2e-2024';
@@ -29,21 +28,6 @@ let sink: SmtpSink;
 let browser: Browser;
 let suporte: number;
 const contexts: BrowserContext[] = [];
-
-/** `strapi admin:create-user`, the CLI an operator uses, on the test's database. */
-function createAdminWithCli(firstname: string, email: string) {
-  return new Promise<void>((resolve, reject) => {
-    let out = '';
-    const child = spawn(
-      path.join(APP_DIR, 'node_modules', '.bin', 'strapi'),
-      ['admin:create-user', `--firstname=${firstname}`, '--lastname=Lima', `--email=${email}`, `--password=${PASSWORD}`],
-      { cwd: APP_DIR, env: { ...process.env, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] }
-    );
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`admin:create-user exited with ${code}:\n${out}`))));
-  });
-}
 
 beforeAll(async () => {
   ensureAdminBuild();
@@ -60,12 +44,9 @@ beforeAll(async () => {
   base = await listen(app.strapi);
   suporte = await departmentId(app.strapi, 'Suporte');
   await app.strapi.db.query('api::department.department').update({ where: { id: suporte }, data: { notificationEmail: SUPORTE_MAIL } });
-  await createAdminWithCli('Ana', 'ana@example.com');
-  await createAdminWithCli('Bruno', 'bruno@example.com');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  await createAdminWithCli('Ana', 'ana@example.com', PASSWORD);
+  await createAdminWithCli('Bruno', 'bruno@example.com', PASSWORD);
+  browser = await launchChromium();
   fs.mkdirSync(SHOTS, { recursive: true });
 }, 300000);
 afterAll(async () => {
@@ -83,11 +64,7 @@ async function agentPage(email: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
   contexts.push(context);
   const page = await context.newPage();
-  await page.goto(`${base}/admin/auth/login`);
-  await page.locator('input[name="email"]').fill(email);
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Login' }).click();
-  await page.waitForURL((u) => !u.pathname.includes('/auth/'));
+  await loginToAdmin(page, base, email, PASSWORD);
   await page.getByRole('link', { name: 'Live chat' }).click();
   await page.getByRole('heading', { name: 'Live chat console' }).waitFor();
   // the admin's own announcement banner, out of the screenshots' way
@@ -353,11 +330,7 @@ test('a new chat alerts a hidden tab: a tone, a browser notification, the count 
     };
   });
   const page = await context.newPage();
-  await page.goto(`${base}/admin/auth/login`);
-  await page.locator('input[name="email"]').fill('ana@example.com');
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Login' }).click();
-  await page.waitForURL((u) => !u.pathname.includes('/auth/'));
+  await loginToAdmin(page, base, 'ana@example.com', PASSWORD);
   await page.goto(`${base}/admin/plugins/live-chat`);
   await page.getByRole('heading', { name: 'Live chat console' }).waitFor();
   await setPresence(page, 'Online');

@@ -5,16 +5,14 @@
  * element is injected, and only http(s) links are clickable. (The widget side is in
  * widget.e2e.test.ts; file names with markup are refused at upload, see tests/security.)
  */
-import path from 'path';
-import { spawn } from 'child_process';
 import request from 'supertest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startStrapi, APP_DIR, type TestApp } from '../helpers/strapi';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startStrapi, type TestApp } from '../helpers/strapi';
 import { closeAllSockets, departmentId, listen, next, send, startChat, visitorSocket } from '../helpers/realtime';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { ensureAdminBuild } from '../helpers/admin-build';
+import { createAdminWithCli, launchChromium, loginToAdmin } from '../helpers/admin-e2e';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'Visitor-text-2024';
 const TEAM_MAIL = 'suporte-equipe@example.com';
 
@@ -37,20 +35,6 @@ let browser: Browser;
 let suporte: number;
 const contexts: BrowserContext[] = [];
 
-function createAdminWithCli(firstname: string, email: string) {
-  return new Promise<void>((resolve, reject) => {
-    let out = '';
-    const child = spawn(
-      path.join(APP_DIR, 'node_modules', '.bin', 'strapi'),
-      ['admin:create-user', `--firstname=${firstname}`, '--lastname=Lima', `--email=${email}`, `--password=${PASSWORD}`],
-      { cwd: APP_DIR, env: { ...process.env, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] }
-    );
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`admin:create-user exited with ${code}:\n${out}`))));
-  });
-}
-
 beforeAll(async () => {
   ensureAdminBuild();
   sink = await startSmtpSink();
@@ -67,11 +51,8 @@ beforeAll(async () => {
   base = await listen(app.strapi);
   suporte = await departmentId(app.strapi, 'Suporte');
   await app.strapi.db.query('api::department.department').update({ where: { id: suporte }, data: { notificationEmail: TEAM_MAIL } });
-  await createAdminWithCli('Ana', 'ana-xss@example.com');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  await createAdminWithCli('Ana', 'ana-xss@example.com', PASSWORD);
+  browser = await launchChromium();
 }, 300000);
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
@@ -126,11 +107,7 @@ test('the department e-mail of a left message shows every visitor field as text'
 
 test('the agent console shows the name, question, page and messages as text; nothing runs', async () => {
   const ana = await newPage();
-  await ana.goto(`${base}/admin/auth/login`);
-  await ana.locator('input[name="email"]').fill('ana-xss@example.com');
-  await ana.locator('input[name="password"]').fill(PASSWORD);
-  await ana.getByRole('button', { name: 'Login' }).click();
-  await ana.waitForURL((u) => !u.pathname.includes('/auth/'));
+  await loginToAdmin(ana, base, 'ana-xss@example.com', PASSWORD);
   await ana.getByRole('link', { name: 'Live chat' }).click();
   await ana.getByRole('heading', { name: 'Live chat console' }).waitFor();
   await ana.getByRole('combobox', { name: 'Presence' }).click();
