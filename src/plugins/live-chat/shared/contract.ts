@@ -366,7 +366,9 @@ export type EventPayload<Events, E extends keyof Events> = Events[E] extends (p:
 // ---------------------------------------------------------------------------------------------
 
 /** A chat as listed in the history and the left-messages inbox. */
-export interface HistoryItem {
+/** The fields of a chat every view of it shares: the history's rows here, and on the server the
+ * lifecycle's ChatRow and the services' ChatRecord, which are built on them. */
+export interface ChatSummary {
   id: number;
   status: ChatStatus;
   departmentId: number;
@@ -382,6 +384,9 @@ export interface HistoryItem {
   closedBy: ClosedBy | null;
   closeReason: string | null;
   tags: string[];
+}
+
+export interface HistoryItem extends ChatSummary {
   rating: number | null;
   messageCount: number;
 }

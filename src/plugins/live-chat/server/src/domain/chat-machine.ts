@@ -4,6 +4,7 @@ import {
   type AnyCloseReason,
   type AppError,
   type ChatStatus,
+  type ChatSummary,
   type ClosedBy,
   type EventPayload,
   type QueueRemovedReason,
@@ -13,18 +14,8 @@ import {
 import { appError } from './errors';
 
 /** The chat fields the lifecycle reads and writes; times are ISO strings as stored. */
-export interface ChatRow {
-  id: number;
-  status: ChatStatus;
-  departmentId: number;
-  agentId: number | null;
-  agentName: string | null;
-  queuedAt: string;
-  acceptedAt: string | null;
-  closedAt: string | null;
-  closedBy: ClosedBy | null;
-  closeReason: string | null;
-  tags: string[];
+export interface ChatRow
+  extends Pick<ChatSummary, 'id' | 'status' | 'departmentId' | 'agentId' | 'agentName' | 'queuedAt' | 'acceptedAt' | 'closedAt' | 'closedBy' | 'closeReason' | 'tags'> {
   /** Higher goes first: a requeued chat gets 1 so it returns to the head of its queue while
    * keeping its original queuedAt, which the wait-time figures need. */
   priority: number;

@@ -4,6 +4,7 @@ import type {
   AgentChatView,
   AppError,
   ChatStatus,
+  ChatSummary,
   ClosedBy,
   QueueInfo,
   QueueItem,
@@ -16,12 +17,9 @@ import { fromDbTime, getService, knexOf, parseJsonArray, toDbTime } from '../uti
 import type { AgentUser } from './agents';
 import { rooms } from './notifier';
 
-/** A chat as read from its row: the domain's ChatRow plus what the views need. */
-export interface ChatRecord extends ChatRow {
-  visitorName: string;
-  visitorEmail: string;
-  question: string;
-  departmentName: string;
+/** A chat as read from its row: the domain's ChatRow, the summary every view shares, and what
+ * the visitor's and agent's views need. */
+export interface ChatRecord extends ChatRow, ChatSummary {
   pageUrl: string | null;
   userAgent: string | null;
   locale: string | null;
@@ -50,11 +48,15 @@ const TIME_FIELDS = new Set<keyof ChatRow>(['queuedAt', 'acceptedAt', 'closedAt'
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token, 'utf8').digest('hex');
 
-const toRecord = (r: any): ChatRecord => ({
+/** A chats row as the fields every view shares (the history maps its rows with it too). */
+export const toSummary = (r: any): ChatSummary => ({
   id: Number(r.id),
   status: r.status,
   departmentId: Number(r.department_id),
   departmentName: r.department_name ?? '',
+  visitorName: r.visitor_name,
+  visitorEmail: r.visitor_email,
+  question: r.question,
   agentId: r.agent_id === null || r.agent_id === undefined ? null : Number(r.agent_id),
   agentName: r.agent_name ?? null,
   queuedAt: fromDbTime(r.queued_at)!,
@@ -63,11 +65,12 @@ const toRecord = (r: any): ChatRecord => ({
   closedBy: r.closed_by ?? null,
   closeReason: r.close_reason ?? null,
   tags: parseJsonArray(r.tags),
+});
+
+const toRecord = (r: any): ChatRecord => ({
+  ...toSummary(r),
   priority: Number(r.priority ?? 0),
   firstAgentReplyAt: fromDbTime(r.first_agent_reply_at),
-  visitorName: r.visitor_name,
-  visitorEmail: r.visitor_email,
-  question: r.question,
   pageUrl: r.page_url ?? null,
   userAgent: r.user_agent ?? null,
   locale: r.locale ?? null,

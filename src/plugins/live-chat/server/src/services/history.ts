@@ -1,25 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import type { AppError, ChatTranscript, HistoryItem, HistorySearch, MessageDto } from '../../../shared/contract';
 import * as domain from '../domain';
-import { fromDbTime, getService, knexOf, parseJsonArray, toDbTime } from '../utils';
+import { getService, knexOf, toDbTime } from '../utils';
+import { toSummary } from './chats';
 import type { AgentUser } from './agents';
 
 const toItem = (r: any): HistoryItem => ({
-  id: Number(r.id),
-  status: r.status,
-  departmentId: Number(r.department_id),
-  departmentName: r.department_name ?? '',
-  visitorName: r.visitor_name,
-  visitorEmail: r.visitor_email,
-  question: r.question,
-  agentId: r.agent_id === null || r.agent_id === undefined ? null : Number(r.agent_id),
-  agentName: r.agent_name ?? null,
-  queuedAt: fromDbTime(r.queued_at)!,
-  acceptedAt: fromDbTime(r.accepted_at),
-  closedAt: fromDbTime(r.closed_at),
-  closedBy: r.closed_by ?? null,
-  closeReason: r.close_reason ?? null,
-  tags: parseJsonArray(r.tags),
+  ...toSummary(r),
   rating: r.rating === null || r.rating === undefined ? null : Number(r.rating),
   messageCount: Number(r.message_count ?? 0),
 });
