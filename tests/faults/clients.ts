@@ -18,7 +18,14 @@ export interface SendOutcome {
 }
 
 /** Sends until acknowledged with ok (same clientId each time), or throws at `deadlineMs`. */
-async function sendUntilStored(socket: AnySocket, event: string, payload: Record<string, unknown>, ackTimeoutMs: number, deadlineMs: number): Promise<SendOutcome> {
+async function sendUntilStored(
+  socket: AnySocket,
+  event: string,
+  payload: Record<string, unknown>,
+  ackTimeoutMs: number,
+  deadlineMs: number,
+  onFail: (what: string) => void = () => undefined
+): Promise<SendOutcome> {
   const until = Date.now() + deadlineMs;
   const errors: string[] = [];
   let timeouts = 0;
@@ -29,16 +36,25 @@ async function sendUntilStored(socket: AnySocket, event: string, payload: Record
       const ack = (await socket.timeout(ackTimeoutMs).emitWithAck(event, payload)) as any;
       if (ack.ok) return { message: ack.message, errors, timeouts, attempts };
       errors.push(ack.error.code);
+      onFail(ack.error.code);
       if (!RETRYABLE.has(ack.error.code)) throw new Error(`${event} refused: ${ack.error.code} ${ack.error.message}`);
     } catch (e) {
       // no answer: the ack timed out, or the connection dropped under it (socket.io-client
       // rejects pending acks on disconnect); either way the message may or may not be stored
       if (!/timed out|disconnected/.test((e as Error).message)) throw e;
       timeouts++;
+      onFail('no answer');
     }
     if (Date.now() > until) throw new Error(`${event} ${String(payload.clientId)} not stored after ${deadlineMs} ms (${attempts} attempts: ${errors.join(',')} ${timeouts} timeouts)`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export interface SayOptions {
+  ackTimeoutMs?: number;
+  deadlineMs?: number;
+  /** called after each attempt that did not store the message (error code, or 'no answer') */
+  onFail?: (what: string) => void;
 }
 
 class Tracker {
@@ -90,8 +106,8 @@ export class VisitorClient {
     return next(this.socket, 'chat:state', () => true, timeoutMs);
   }
 
-  async say(clientId: string, body: string, opts: { ackTimeoutMs?: number; deadlineMs?: number } = {}) {
-    const out = await sendUntilStored(this.socket, 'message:send', { clientId, body }, opts.ackTimeoutMs ?? 3000, opts.deadlineMs ?? 30000);
+  async say(clientId: string, body: string, opts: SayOptions = {}) {
+    const out = await sendUntilStored(this.socket, 'message:send', { clientId, body }, opts.ackTimeoutMs ?? 3000, opts.deadlineMs ?? 30000, opts.onFail);
     this.own.push(out.message);
     return out;
   }
@@ -151,13 +167,14 @@ export class AgentClient {
     return ack;
   }
 
-  async say(chatId: number, clientId: string, body: string, opts: { ackTimeoutMs?: number; deadlineMs?: number; visibility?: 'public' | 'agents' } = {}) {
+  async say(chatId: number, clientId: string, body: string, opts: SayOptions & { visibility?: 'public' | 'agents' } = {}) {
     const out = await sendUntilStored(
       this.socket,
       'message:send',
       { chatId, clientId, body, visibility: opts.visibility ?? 'public' },
       opts.ackTimeoutMs ?? 3000,
-      opts.deadlineMs ?? 30000
+      opts.deadlineMs ?? 30000,
+      opts.onFail
     );
     this.own.push(out.message);
     return out;

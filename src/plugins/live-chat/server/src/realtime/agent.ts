@@ -5,7 +5,7 @@ import * as domain from '../domain';
 import { getService, PLUGIN_ID } from '../utils';
 import { rooms } from '../services/notifier';
 import type { AgentUser } from '../services/agents';
-import { command, err, handshakeError } from './errors';
+import { command, dropForRetry, err, handshakeError } from './errors';
 
 type AgentSocket = Socket<AgentClientToServer, AgentServerToClient, object, { agent: AgentUser }>;
 
@@ -43,6 +43,7 @@ export function setupAgentNamespace(strapi: Core.Strapi, nsp: Namespace) {
       next();
     } catch (e) {
       strapi.log.error(`[live-chat] agent handshake: ${(e as Error).message}`);
+      dropForRetry(socket);
       next(handshakeError('internal_error', 'Something went wrong on our side: please try again'));
     }
   });
@@ -172,7 +173,7 @@ export function setupAgentNamespace(strapi: Core.Strapi, nsp: Namespace) {
       });
     } catch (e) {
       log.error(`[live-chat] agent connection: ${(e as Error).message}`);
-      socket.disconnect(true);
+      dropForRetry(socket);
     }
   });
 }

@@ -11,6 +11,17 @@ export const handshakeError = (code: ErrorCode, message: string) => {
 };
 
 /**
+ * A connection we could not set up because of a failure on our side (the database is down or
+ * restarting): not a refusal. A `connect_error` from the middleware, or a server-side
+ * disconnect, would stop socket.io-client, the widget's io-lite and the console for good (they
+ * retry only after a transport failure); dropping the transport instead makes each of them
+ * retry with its randomized back-off, and the handshake is checked again when it comes back.
+ */
+export const dropForRetry = (socket: { conn: { close(): unknown } }) => {
+  socket.conn.close();
+};
+
+/**
  * Wraps a command handler: the last argument must be the acknowledgement callback; whatever
  * happens (bad payload, thrown error) the client gets `{ ok: false, error }` and the process
  * stays up. A command sent without a callback is ignored: there is nobody to answer.

@@ -4,7 +4,7 @@ import type { VisitorClientToServer, VisitorServerToClient } from '../../../shar
 import * as domain from '../domain';
 import { getService } from '../utils';
 import { rooms } from '../services/notifier';
-import { command, err, handshakeError } from './errors';
+import { command, dropForRetry, err, handshakeError } from './errors';
 
 type VisitorSocket = Socket<VisitorClientToServer, VisitorServerToClient, object, { chatId: number; lastSeq: number; ip: string; visitorName: string }>;
 
@@ -44,6 +44,8 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
       next();
     } catch (e) {
       strapi.log.error(`[live-chat] visitor handshake: ${(e as Error).message}`);
+      // not a refusal: the client retries by itself (faults suite: PostgreSQL restart)
+      dropForRetry(socket);
       next(handshakeError('internal_error', 'Something went wrong on our side: please try again'));
     }
   });
@@ -155,7 +157,7 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
       if (chat.agentId) notifier().agents()?.to(rooms.agent(chat.agentId)).emit('visitor:presence', { chatId, connected: true });
     } catch (e) {
       log.error(`[live-chat] visitor connection: ${(e as Error).message}`);
-      socket.disconnect(true);
+      dropForRetry(socket);
     }
   });
 }
