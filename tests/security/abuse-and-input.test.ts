@@ -30,9 +30,10 @@ const http = () => request(app.strapi.server.httpServer);
 const viaProxy = (real: string, claimed?: string) => ({ 'X-Forwarded-For': claimed ? `${claimed}, ${real}` : real });
 const freshAddress = () => `10.1.${Math.floor(++realAddress / 250)}.${(realAddress % 250) + 1}`;
 /** A POST whose body bytes are sent exactly as given (supertest would re-encode a Buffer). */
-function rawPost(path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: any }> {
+const rawPost = (path: string, headers: Record<string, string>, body: Buffer) => rawSend('POST', path, headers, body);
+function rawSend(method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) } }, (res) => {
+    const req = httpRequest(`${base}${path}`, { method, headers: { ...headers, 'Content-Length': String(body.length) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -258,6 +259,56 @@ describe('wrong types, deep nesting and bad text', () => {
     const emoji = await rawPost('/api/live-chat/chats', { ...viaProxy(freshAddress()), 'Content-Type': 'application/json' }, Buffer.from(json('Ana \\ud83d\\ude00 ção')));
     expect(emoji.status).toBe(201);
     expect((await app.strapi.db.query('api::chat.chat').findOne({ where: { id: emoji.body.chatId } })).visitorName).toBe('Ana 😀 ção');
+  });
+
+  it('admin API (console, settings, analytics, privacy, Content Manager): invalid UTF-8 and lone surrogates get 400 and store nothing', async () => {
+    const admin = { Authorization: `Bearer ${agent.token}`, 'Content-Type': 'application/json; charset=utf-8' };
+    /** JSON with `bad` (raw bytes, or escaped text) spliced in where the text goes */
+    const splice = (before: string, bad: Buffer | string, after: string) =>
+      Buffer.concat([Buffer.from(before), typeof bad === 'string' ? Buffer.from(bad) : bad, Buffer.from(after)]);
+    const bads: [string, Buffer | string][] = [
+      ['invalid UTF-8 byte', Buffer.from([0xff, 0xfe])],
+      ['overlong encoding', Buffer.from([0xc0, 0xaf])],
+      ['truncated sequence', Buffer.from([0xe2, 0x82])],
+      ['UTF-8 encoded surrogate', Buffer.from([0xed, 0xa0, 0x80])],
+      ['escaped lone high surrogate', 'a\\ud800b'],
+      ['escaped lone low surrogate', '\\udc00'],
+    ];
+    const waiting = await startChat(app.strapi, { departmentId: suporte }, viaProxy(freshAddress()));
+    const dep = await app.strapi.db.query('api::department.department').findOne({ where: { id: suporte } });
+    const settingsBefore = (await http().get('/live-chat/settings').set(admin)).body;
+    const messagesBefore = await app.strapi.db.query('api::message.message').count();
+    const cannedBefore = await app.strapi.db.query('plugin::live-chat.canned-response').count();
+    const targets: [string, string, string, string, string][] = [
+      // [route, method, path, JSON before the text, JSON after it]
+      ['console reply', 'POST', `/live-chat/chats/${waiting.chatId}/reply`, '{"body":"Resposta ', '"}'],
+      ['settings (privacy notice)', 'PUT', '/live-chat/settings', '{"privacyNotice":"Aviso ', '"}'],
+      ['settings (a key)', 'PUT', '/live-chat/settings', '{"', 'x":1}'],
+      ['department settings', 'PUT', `/live-chat/departments/${suporte}`, '{"timezone":"America/Sao_Paulo","notificationEmail":"', '@example.com"}'],
+      ['analytics: send to development', 'POST', '/live-chat/analytics/demands/send', `{"departmentId":${suporte},"term":"boleto `, '"}'],
+      ['privacy erasure', 'POST', '/live-chat/privacy/erase', '{"email":"', '@example.com"}'],
+      ['canned response (Content Manager)', 'POST', '/content-manager/collection-types/plugin::live-chat.canned-response', '{"title":"Saudação ', '","shortcut":"oi","body":"Olá!","active":true}'],
+      ['department name (Content Manager)', 'PUT', `/content-manager/collection-types/api::department.department/${dep.documentId}`, '{"name":"Suporte ', '"}'],
+    ];
+    for (const [route, method, path, before, after] of targets) {
+      for (const [label, bad] of bads) {
+        const res = await rawSend(method, path, admin, splice(before, bad, after));
+        const refused = res.status === 400 && (res.body?.error?.code === 'validation_failed' || res.body?.error?.name === 'ValidationError');
+        expect({ route, label, refused, status: res.status }).toEqual({ route, label, refused: true, status: 400 });
+      }
+    }
+    // nothing was stored
+    expect((await http().get('/live-chat/settings').set(admin)).body).toEqual(settingsBefore);
+    expect(await app.strapi.db.query('api::message.message').count()).toBe(messagesBefore);
+    expect(await app.strapi.db.query('plugin::live-chat.canned-response').count()).toBe(cannedBefore);
+    expect((await app.strapi.db.query('api::department.department').findOne({ where: { id: suporte } })).name).toBe(dep.name);
+    // the controls: well-formed text, an emoji (a surrogate pair) included, is accepted
+    const notice = await rawSend('PUT', '/live-chat/settings', admin, Buffer.from('{"privacyNotice":"Aviso \\ud83d\\ude00 ção"}'));
+    expect(notice.status).toBe(200);
+    expect(notice.body.settings.privacyNotice).toBe('Aviso 😀 ção');
+    const canned = await rawSend('POST', '/content-manager/collection-types/plugin::live-chat.canned-response', admin, Buffer.from('{"title":"Saudação 😀","shortcut":"oi","body":"Olá!","active":true}'));
+    expect(canned.status).toBe(201);
+    await rawSend('PUT', '/live-chat/settings', admin, Buffer.from(JSON.stringify({ privacyNotice: settingsBefore.settings.privacyNotice })));
   });
 
   it('socket events: deep nesting, prototype keys, lone surrogates and objects in place of strings get errors', async () => {

@@ -1,12 +1,16 @@
 import fs from 'fs';
 import path from 'path';
 import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
 import config from './config';
 import contentTypes from './content-types';
 import controllers from './controllers';
+import middlewares from './middlewares';
 import routes from './routes';
 import services from './services';
 import { attachRealtime, type Realtime } from './realtime';
+import { findInvalidText } from './domain';
+import { INVALID_TEXT } from './middlewares/valid-text';
 import { getService, PLUGIN_ID } from './utils';
 
 /** The plugin's RBAC actions, shown in Strapi's roles editor. */
@@ -16,6 +20,9 @@ const ACTIONS = [
   { uid: 'analytics', displayName: 'Read the analytics' },
   { uid: 'settings', displayName: 'Change the live-chat settings' },
 ].map((a) => ({ ...a, section: 'plugins', pluginName: PLUGIN_ID }));
+
+/** The content types admins write in the Content Manager. */
+const ADMIN_EDITED = new Set(['plugin::live-chat.canned-response', 'api::department.department']);
 
 let realtime: Realtime | null = null;
 
@@ -57,6 +64,7 @@ export default {
   config,
   contentTypes,
   controllers,
+  middlewares,
   routes,
   services,
 
@@ -66,6 +74,16 @@ export default {
       { method: 'GET', path: '/widget.js', handler: serveWidget, config: { auth: false } },
       { method: 'GET', path: '/chat', handler: serveChatPage, config: { auth: false } },
     ] as any);
+    // The Content Manager writes the types admins edit (canned responses, departments) through
+    // the document service: the same guard as the plugin's admin routes refuses invalid text
+    // there (a ValidationError: 400, nothing written).
+    strapi.documents.use(async (ctx: any, next: () => Promise<unknown>) => {
+      if (ADMIN_EDITED.has(ctx.uid) && ['create', 'update', 'clone'].includes(ctx.action)) {
+        const where = findInvalidText(ctx.params?.data);
+        if (where !== null) throw new errors.ValidationError(`${where || 'data'}: ${INVALID_TEXT}`, { errors: [{ path: where.split('.'), message: INVALID_TEXT }] });
+      }
+      return next();
+    });
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {

@@ -11,7 +11,7 @@ import {
 } from '../../../shared/contract';
 import { timeToMinutes, isValidTimeZone } from './business-hours';
 import { escapeHtml, mailTime, oneLine, type MailContent } from './mail';
-import { hasLoneSurrogate, parser } from './validation';
+import { hasInvalidText, parser } from './validation';
 
 // The console's REST inputs. Query strings arrive as strings: numbers are parsed strictly.
 
@@ -19,7 +19,7 @@ const MAX_INT = 2_147_483_647;
 const intString = (min: number, max: number) =>
   z.union([z.number(), z.string().regex(/^\d{1,10}$/, 'Must be a whole number').transform(Number)]).pipe(z.number().int().min(min).max(max));
 const cleanText = (max: number, min = 1) =>
-  z.string().trim().min(min).max(max).refine((s) => !hasLoneSurrogate(s), 'Contains invalid characters');
+  z.string().trim().min(min).max(max).refine((s) => !hasInvalidText(s), 'Contains invalid characters');
 const isoDate = z
   .string()
   .max(40)
@@ -51,7 +51,7 @@ export const settingsPatchSchema = z
     agentCap: seconds(1000),
     postCloseWindowSeconds: seconds(30 * 86400),
     idleSeconds: seconds(7 * 86400),
-    privacyNotice: z.string().max(LIMITS.privacyNotice).refine((s) => !hasLoneSurrogate(s), 'Contains invalid characters'),
+    privacyNotice: z.string().max(LIMITS.privacyNotice).refine((s) => !hasInvalidText(s), 'Contains invalid characters'),
     upload: z
       .object({
         maxBytes: z.number().int().min(1),
@@ -74,6 +74,8 @@ export const departmentPatchSchema = z
     businessHours: businessHoursSchema.nullable(),
     notificationEmail: z.union([z.literal(''), z.string().trim().max(LIMITS.email).email()]).nullable(),
     agentIds: z.array(z.number().int().positive().max(MAX_INT)).max(500),
+    // days, at most 100 years; 0 keeps forever; null goes back to the server's default
+    retentionDays: z.number().int().min(0).max(36500).nullable(),
   })
   .partial()
   .strict();

@@ -25,6 +25,33 @@ export const hasLoneSurrogate = (s: string): boolean => LONE_SURROGATE.test(s);
  * the client meant is lost, so it is refused like a lone surrogate rather than stored mangled. */
 export const hasInvalidText = (s: string): boolean => hasLoneSurrogate(s) || s.includes('\uFFFD');
 
+/**
+ * Where the first string that fails `hasInvalidText` sits in a parsed body or query (a dotted
+ * path such as `upload.extensions.0`; `''` for the value itself; keys are checked too), or null.
+ * Iterative, so a deeply nested body cannot overflow the stack. The one guard of the admin API's
+ * bodies (middlewares/valid-text.ts) and of the Content Manager's writes to the plugin's types.
+ */
+export function findInvalidText(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
+  const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (hasInvalidText(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], join(path, String(i))]);
+    } else if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i];
+        if (hasInvalidText(k)) return join(path, k);
+        stack.push([child, join(path, k)]);
+      }
+    }
+  }
+  return null;
+}
+
 /** Integer columns are 32-bit on PostgreSQL: a larger id would fail in the database, not here. */
 const MAX_INT = 2_147_483_647;
 

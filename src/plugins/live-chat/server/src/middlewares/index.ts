@@ -1,0 +1,3 @@
+import validText from './valid-text';
+
+export default { 'valid-text': validText };
