@@ -658,6 +658,15 @@ export interface ApiDepartmentDepartment extends Struct.CollectionTypeSchema {
         maxLength: 254;
       }>;
     publishedAt: Schema.Attribute.DateTime;
+    retentionDays: Schema.Attribute.Integer &
+      Schema.Attribute.Private &
+      Schema.Attribute.SetMinMax<
+        {
+          max: 36500;
+          min: 0;
+        },
+        number
+      >;
     sortOrder: Schema.Attribute.Integer & Schema.Attribute.DefaultTo<0>;
     timezone: Schema.Attribute.String &
       Schema.Attribute.SetMinMaxLength<{

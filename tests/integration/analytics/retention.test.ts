@@ -109,6 +109,54 @@ describe(`retention (${process.env.TEST_DB ?? 'sqlite'})`, () => {
   });
 });
 
+describe(`retention set by an admin on the Settings page (${process.env.TEST_DB ?? 'sqlite'})`, () => {
+  const put = (token: string, depId: number, body: unknown) =>
+    request(app.strapi.server.httpServer).put(`/live-chat/departments/${depId}`).set('Authorization', `Bearer ${token}`).send(body as object);
+  const depId = async (name: string) => Number((await app.strapi.db.query('api::department.department').findOne({ where: { name } })).id);
+  const policy = async () => (await plugin().service('retention').policies()).map((p: any) => [p.departmentName, p.days]);
+
+  it('refuses what is not a whole number of days from 0 to 36500, and agents without the settings permission', async () => {
+    const admin = await createAgent(app.strapi, { superAdmin: true });
+    const suporte = await depId('Suporte');
+    for (const retentionDays of [-1, 1.5, 36501, '30', true]) {
+      const res = await put(admin.token, suporte, { retentionDays });
+      expect({ retentionDays, status: res.status, field: Object.keys(res.body.error?.fields ?? {}) }).toEqual({ retentionDays, status: 400, field: ['retentionDays'] });
+    }
+    const agent = await createAgent(app.strapi, { superAdmin: false });
+    expect((await put(agent.token, suporte, { retentionDays: 1 })).status).toBe(403);
+    expect(await policy()).toEqual([['Financeiro', 30]]);
+  });
+
+  it('overrides the configured default per department, is logged, and drives the sweeper', async () => {
+    const admin = await createAgent(app.strapi, { superAdmin: true });
+    const info = jest.spyOn(app.strapi.log, 'info');
+    const set = await put(admin.token, await depId('Suporte'), { retentionDays: 365 }).expect(200);
+    expect(set.body.department).toMatchObject({ name: 'Suporte', retentionDays: 365, retentionDefaultDays: 0 });
+    expect(info.mock.calls.map((c) => String(c[0]))).toContainEqual(`[live-chat] retention of Suporte set to 365 days (0 = forever) by admin user ${admin.id}`);
+    info.mockRestore();
+    // the settings read shows both the setting and the default it replaces
+    const read = await request(app.strapi.server.httpServer).get('/live-chat/settings').set('Authorization', `Bearer ${admin.token}`).expect(200);
+    expect(read.body.departments.find((d: any) => d.name === 'Financeiro')).toMatchObject({ retentionDays: null, retentionDefaultDays: 30 });
+    expect(await policy()).toEqual(expect.arrayContaining([['Financeiro', 30], ['Suporte', 365]]));
+    // the 400-day-old Suporte chat goes at the next sweep
+    expect(await plugin().service('retention').anonymiseOld(NOW)).toBe(1);
+    expect((await chatRow(ids.oldSupport)).visitor_email).toBe('');
+
+    // 0 keeps Financeiro forever despite the environment's 30; null gives the default back
+    const fin = await depId('Financeiro');
+    await put(admin.token, fin, { retentionDays: 0 }).expect(200);
+    expect(await policy()).toEqual([['Suporte', 365]]);
+    expect((await put(admin.token, fin, { retentionDays: null }).expect(200)).body.department).toMatchObject({ retentionDays: null, retentionDefaultDays: 30 });
+    expect(await policy()).toEqual(expect.arrayContaining([['Financeiro', 30], ['Suporte', 365]]));
+  });
+
+  it('is never shown to the public', async () => {
+    const res = await request(app.strapi.server.httpServer).get('/api/departments').expect(200);
+    expect(res.body.data.length).toBeGreaterThan(0);
+    for (const d of res.body.data) expect(d).not.toHaveProperty('retentionDays');
+  });
+});
+
 describe(`erasure of one visitor's e-mail (${process.env.TEST_DB ?? 'sqlite'})`, () => {
   const erase = (token: string, body: unknown) => request(app.strapi.server.httpServer).post('/live-chat/privacy/erase').set('Authorization', `Bearer ${token}`).send(body as object);
 

@@ -494,6 +494,10 @@ export interface DepartmentSettings {
   businessHours: BusinessHours | null;
   notificationEmail: string | null;
   agentIds: number[];
+  /** Days after which its ended chats are anonymised (0: kept forever); null: the server's
+   * default, `retentionDefaultDays` (LIVE_CHAT_RETENTION_DAYS / _BY_DEPARTMENT). */
+  retentionDays: number | null;
+  retentionDefaultDays: number;
 }
 
 /** `GET|PUT /live-chat/settings` (settings). PUT takes any subset of `settings`; the upload limit
@@ -513,7 +517,7 @@ export declare namespace ConsoleSettings {
 
 /** `PUT /live-chat/departments/:id` (settings). */
 export declare namespace DepartmentUpdate {
-  export type Request = Partial<Pick<DepartmentSettings, 'timezone' | 'businessHours' | 'notificationEmail' | 'agentIds'>>;
+  export type Request = Partial<Pick<DepartmentSettings, 'timezone' | 'businessHours' | 'notificationEmail' | 'agentIds' | 'retentionDays'>>;
   export interface Response {
     department: DepartmentSettings;
   }

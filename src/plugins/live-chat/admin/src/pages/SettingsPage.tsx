@@ -16,7 +16,14 @@ function DepartmentCard({ dep, agents, onSaved }: { dep: DepartmentSettings; age
   const [email, setEmail] = React.useState(dep.notificationEmail ?? '');
   const [hours, setHours] = React.useState(dep.businessHours ? JSON.stringify(dep.businessHours) : '');
   const [agentIds, setAgentIds] = React.useState(dep.agentIds.map(String));
+  // empty: the server's default (the environment's LIVE_CHAT_RETENTION_* settings)
+  const [retention, setRetention] = React.useState(dep.retentionDays === null ? '' : String(dep.retentionDays));
   const save = async () => {
+    const retentionDays = retention.trim() === '' ? null : Number(retention);
+    if (retentionDays !== null && !(Number.isInteger(retentionDays) && retentionDays >= 0 && retentionDays <= 36500)) {
+      toggleNotification({ type: 'danger', message: tr('settings.retentionInvalid', 'Retention must be a whole number of days from 0 to 36500, or empty for the default.') });
+      return;
+    }
     let businessHours: DepartmentUpdate.Request['businessHours'] = null;
     if (hours.trim()) {
       try {
@@ -27,7 +34,7 @@ function DepartmentCard({ dep, agents, onSaved }: { dep: DepartmentSettings; age
       }
     }
     try {
-      const { data } = await put<DepartmentUpdate.Response>(`/live-chat/departments/${dep.id}`, { timezone, notificationEmail: email.trim() || null, businessHours, agentIds: agentIds.map(Number) });
+      const { data } = await put<DepartmentUpdate.Response>(`/live-chat/departments/${dep.id}`, { timezone, notificationEmail: email.trim() || null, businessHours, agentIds: agentIds.map(Number), retentionDays });
       onSaved(data.department);
       toggleNotification({ type: 'success', message: tr('settings.saved', 'Saved') });
     } catch (e) {
@@ -67,6 +74,18 @@ function DepartmentCard({ dep, agents, onSaved }: { dep: DepartmentSettings; age
                 <MultiSelectOption key={a.id} value={String(a.id)}>{`${a.name} <${a.email}>`}</MultiSelectOption>
               ))}
             </MultiSelect>
+            <Field.Hint />
+          </Field.Root>
+        </Grid.Item>
+        <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+          <Field.Root
+            name={`retention-${dep.id}`}
+            hint={tr('settings.retentionHint', 'Ended chats older than this are anonymised (names, e-mails, texts and files removed; figures and subjects kept). 0: kept forever. Empty: the default ({days}).', {
+              days: dep.retentionDefaultDays > 0 ? tr('settings.retentionDays', '{n} days', { n: dep.retentionDefaultDays }) : tr('settings.retentionForever', 'kept forever'),
+            })}
+          >
+            <Field.Label>{tr('settings.retention', 'Retention (days)')}</Field.Label>
+            <TextInput type="number" min={0} max={36500} value={retention} onChange={(e: React.ChangeEvent<HTMLInputElement>) => setRetention(e.target.value)} />
             <Field.Hint />
           </Field.Root>
         </Grid.Item>

@@ -157,7 +157,7 @@ const createConsoleController = ({ strapi }: { strapi: Core.Strapi }) => {
       if (unknown.length) {
         return fail(ctx, 400, { error: { code: 'validation_failed', message: 'Unknown agents', fields: { agentIds: `No active admin user with id ${unknown.join(', ')}` } } });
       }
-      const department = await service.updateDepartment(id, parsed.value as DepartmentUpdate.Request);
+      const department = await service.updateDepartment(id, parsed.value as DepartmentUpdate.Request, ctx.state?.user);
       if (!department) return fail(ctx, 404, { error: { code: 'not_found', message: 'No such department' } });
       ctx.body = { department } satisfies DepartmentUpdate.Response;
     },

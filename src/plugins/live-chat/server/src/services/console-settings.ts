@@ -6,7 +6,7 @@ import { getService, PLUGIN_ID } from '../utils';
 
 const DEPARTMENT_UID = 'api::department.department';
 
-const toDepartment = (d: any): DepartmentSettings => ({
+const toDepartment = (d: any, defaultDays: number): DepartmentSettings => ({
   id: d.id,
   name: d.name,
   active: !!d.active,
@@ -14,10 +14,13 @@ const toDepartment = (d: any): DepartmentSettings => ({
   businessHours: d.businessHours ?? null,
   notificationEmail: d.notificationEmail ?? null,
   agentIds: (d.agents ?? []).map((a: { id: number }) => a.id),
+  retentionDays: d.retentionDays ?? null,
+  retentionDefaultDays: defaultDays,
 });
 
 /** The settings page: what the real-time core stores, in one read and narrow writes. */
 const createConsoleSettingsService = ({ strapi }: { strapi: Core.Strapi }) => {
+  const department = (d: any) => toDepartment(d, getService(strapi, 'retention').defaultDays(d));
   const service = {
     async read(): Promise<ConsoleSettings.Response> {
       const [settings, upload, deps, users] = await Promise.all([
@@ -30,7 +33,7 @@ const createConsoleSettingsService = ({ strapi }: { strapi: Core.Strapi }) => {
         settings: { ...settings, upload: { maxBytes: upload.maxBytes, extensions: [...upload.extensions] } },
         uploadCeiling: { maxBytes: CEILING_RULES.maxBytes, extensions: [...CEILING_RULES.extensions] },
         origins: ((strapi.plugin(PLUGIN_ID).config('corsOrigins') as string[]) ?? ['*']).map(String),
-        departments: deps.map(toDepartment),
+        departments: deps.map(department),
         agents: users.map((u: any) => ({
           id: u.id,
           name: [u.firstname, u.lastname].filter(Boolean).join(' ') || u.username || u.email,
@@ -50,7 +53,7 @@ const createConsoleSettingsService = ({ strapi }: { strapi: Core.Strapi }) => {
       return service.read();
     },
 
-    async updateDepartment(id: number, patch: DepartmentUpdate.Request): Promise<DepartmentSettings | null> {
+    async updateDepartment(id: number, patch: DepartmentUpdate.Request, by?: { id: number }): Promise<DepartmentSettings | null> {
       const existing = await strapi.db.query(DEPARTMENT_UID).findOne({ where: { id } });
       if (!existing) return null;
       const data: Record<string, unknown> = {};
@@ -58,9 +61,14 @@ const createConsoleSettingsService = ({ strapi }: { strapi: Core.Strapi }) => {
       if (patch.businessHours !== undefined) data.businessHours = patch.businessHours;
       if (patch.notificationEmail !== undefined) data.notificationEmail = patch.notificationEmail || null;
       if (patch.agentIds !== undefined) data.agents = [...new Set(patch.agentIds)];
+      if (patch.retentionDays !== undefined) data.retentionDays = patch.retentionDays;
       await strapi.db.query(DEPARTMENT_UID).update({ where: { id }, data });
+      if (patch.retentionDays !== undefined && patch.retentionDays !== existing.retentionDays) {
+        const days = patch.retentionDays === null ? `the default (${getService(strapi, 'retention').defaultDays(existing)} days; 0 = forever)` : `${patch.retentionDays} days (0 = forever)`;
+        strapi.log.info(`[live-chat] retention of ${existing.name} set to ${days} by admin user ${by?.id ?? 'unknown'}`);
+      }
       const updated = await strapi.db.query(DEPARTMENT_UID).findOne({ where: { id }, populate: { agents: { select: ['id'] } } });
-      return toDepartment(updated);
+      return department(updated);
     },
 
     /** Ids that are not active admin users. */

@@ -58,13 +58,24 @@ const createRetentionService = ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   const service = {
-    /** Days of retention per department (0 or missing: kept forever). */
-    async policies(): Promise<RetentionPolicy[]> {
+    /** The days the server's configuration gives a department (0: kept forever). */
+    defaultDays(dep: { id: number; name: string }): number {
       const cfg = (strapi.plugin(PLUGIN_ID).config('retention') ?? {}) as { days?: number; byDepartment?: Record<string, number> };
       const byDep = cfg.byDepartment ?? {};
-      const deps = await strapi.db.query('api::department.department').findMany({ select: ['id', 'name'] });
+      const days = Number(byDep[dep.name] ?? byDep[String(dep.id)] ?? cfg.days ?? 0);
+      return Number.isInteger(days) && days > 0 ? days : 0;
+    },
+
+    /** Days of retention per department: the admin's setting (Settings page), else the server's
+     * default; departments kept forever are left out. */
+    async policies(): Promise<RetentionPolicy[]> {
+      const deps = await strapi.db.query('api::department.department').findMany({ select: ['id', 'name', 'retentionDays'] });
       return (deps as any[])
-        .map((d) => ({ departmentId: Number(d.id), departmentName: d.name, days: Number(byDep[d.name] ?? byDep[String(d.id)] ?? cfg.days ?? 0) }))
+        .map((d) => ({
+          departmentId: Number(d.id),
+          departmentName: d.name,
+          days: d.retentionDays === null || d.retentionDays === undefined ? service.defaultDays(d) : Number(d.retentionDays),
+        }))
         .filter((p) => Number.isInteger(p.days) && p.days > 0);
     },
 
