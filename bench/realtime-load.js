@@ -14,6 +14,8 @@ let agentSockets = []; // index → socket
 let visitorSockets = new Map(); // chatId → socket
 let run = null; // the schedule being measured
 let disconnects = 0;
+// queue:added seen by the agent sockets while a queue run records: chatId → [first, last] (performance.now())
+let queueSeen = null;
 
 const pool = async (items, concurrency, fn) => {
   const out = new Array(items.length);
@@ -81,6 +83,13 @@ const handlers = {
         const ack = await s.timeout(60000).emitWithAck('presence:set', { presence: 'online' });
         if (!ack.ok) throw new Error(`presence:set failed: ${JSON.stringify(ack.error)}`);
         s.on('message:created', onMessage('agent', null));
+        s.on('queue:added', (q) => {
+          if (!queueSeen || !q) return;
+          const now = performance.now();
+          const seen = queueSeen.get(q.chatId);
+          if (seen) seen[1] = now;
+          else queueSeen.set(q.chatId, [now, now]);
+        });
         s.on('disconnect', () => disconnects++);
         return s;
       })
@@ -104,23 +113,135 @@ const handlers = {
     return { failed, codes, ms: Math.round(performance.now() - t) };
   },
 
-  async connectVisitors({ base, chats, concurrency = 50, listen = true }) {
+  /**
+   * Visitor sockets for `chats`. `localAddress` (e.g. 127.0.0.2) spreads connections over several
+   * source addresses: one source address has only ~28,000 ephemeral ports towards one server port.
+   * `timeoutMs` bounds each connection attempt (a server out of file descriptors may never answer).
+   */
+  async connectVisitors({ base, chats, concurrency = 50, listen = true, localAddress, timeoutMs = 120000 }) {
     const t = performance.now();
     let failed = 0;
+    const errors = {};
     await pool(chats, concurrency, async (c) => {
-      const s = connect(`${base}/visitor`, { ...opts, auth: { chatId: c.chatId, token: c.token } });
+      const s = connect(`${base}/visitor`, { ...opts, timeout: timeoutMs, ...(localAddress ? { localAddress } : {}), auth: { chatId: c.chatId, token: c.token } });
       try {
         await waitEvent(s, 'chat:state');
       } catch (e) {
         failed++;
+        const key = String(e.message).slice(0, 80);
+        errors[key] = (errors[key] || 0) + 1;
         if (failed <= 3) console.error(`[load] visitor ${c.chatId}: ${e.message}`);
+        s.close();
         return;
       }
       if (listen) s.on('message:created', onMessage('visitor', c.chatId));
       s.on('disconnect', () => disconnects++);
       visitorSockets.set(c.chatId, s);
     });
-    return { connected: visitorSockets.size, failed, ms: Math.round(performance.now() - t) };
+    // sockets that connected and dropped since (a server at its limits closes some)
+    let alive = 0;
+    for (const s of visitorSockets.values()) if (s.connected) alive++;
+    return { connected: visitorSockets.size, alive, failed, errors, ms: Math.round(performance.now() - t) };
+  },
+
+  /** Visitor sockets still connected (after an idle period: did the server keep them?). */
+  async countAlive() {
+    let alive = 0;
+    for (const s of visitorSockets.values()) if (s.connected) alive++;
+    return { alive, total: visitorSockets.size, disconnects };
+  },
+
+  /**
+   * Start-to-queue latency: chat i is started over REST (POST /api/live-chat/chats) at
+   * t0 + i/rate whatever the earlier answers (open loop); its latency is the time the agent
+   * sockets (connected by connectAgents, online) received its `queue:added` − the time the POST
+   * was due. First agent and last agent (every online agent of the department is told), and the
+   * POST's own answer time.
+   */
+  async queueRun({ base, n, rate, departmentIds, drainMs = 10000 }) {
+    queueSeen = new Map();
+    const interval = 1000 / rate;
+    const due = new Float64Array(n);
+    const answered = new Float64Array(n).fill(NaN);
+    const chatIdOf = new Array(n).fill(null);
+    const codes = {};
+    let failed = 0;
+    let maxSendLag = 0;
+    const t0 = performance.now() + 100;
+    const posts = [];
+    await new Promise((resolve) => {
+      let sent = 0;
+      const tick = () => {
+        const now = performance.now();
+        while (sent < n && t0 + sent * interval <= now) {
+          const i = sent++;
+          due[i] = t0 + i * interval;
+          maxSendLag = Math.max(maxSendLag, now - due[i]);
+          posts.push(
+            fetch(`${base}/api/live-chat/chats`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'user-agent': 'bench' },
+              body: JSON.stringify({ name: `Queue ${i}`, email: `q${i}@example.com`, question: 'Preciso de ajuda com a nota fiscal', departmentId: departmentIds[i % departmentIds.length] }),
+            })
+              .then(async (res) => {
+                const body = await res.json().catch(() => ({}));
+                answered[i] = performance.now() - due[i];
+                if (res.status !== 201 || body.status !== 'waiting') {
+                  failed++;
+                  const code = `${res.status} ${body.status || (body.error && body.error.name) || ''}`.trim();
+                  codes[code] = (codes[code] || 0) + 1;
+                  return;
+                }
+                chatIdOf[i] = body.chatId;
+              })
+              .catch((e) => {
+                failed++;
+                codes[e.message] = (codes[e.message] || 0) + 1;
+              })
+          );
+        }
+        if (sent < n) setTimeout(tick, Math.max(0, Math.min(5, t0 + sent * interval - performance.now())));
+        else resolve();
+      };
+      setTimeout(tick, 90);
+    });
+    await Promise.all(posts);
+    // the queue events of the last chats may still be on their way
+    const until = performance.now() + drainMs;
+    const missing = () => chatIdOf.some((id) => id !== null && !queueSeen.has(id));
+    while (missing() && performance.now() < until) await new Promise((res) => setTimeout(res, 50));
+    const first = [];
+    const last = [];
+    const answers = Array.from(answered).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    let notSeen = 0;
+    for (let i = 0; i < n; i++) {
+      if (chatIdOf[i] === null) continue;
+      const seen = queueSeen.get(chatIdOf[i]);
+      if (!seen) {
+        notSeen++;
+        continue;
+      }
+      first.push(seen[0] - due[i]);
+      last.push(seen[1] - due[i]);
+    }
+    queueSeen = null;
+    first.sort((a, b) => a - b);
+    last.sort((a, b) => a - b);
+    const pct = (arr, p) => (arr.length ? ms2(arr[Math.min(arr.length - 1, Math.floor((p / 100) * arr.length))]) : null);
+    const sum = (arr) => ({ p50: pct(arr, 50), p90: pct(arr, 90), p99: pct(arr, 99), max: arr.length ? ms2(arr[arr.length - 1]) : null });
+    return {
+      n,
+      rate,
+      started: n - failed,
+      failed,
+      codes,
+      notSeen,
+      firstAgent: sum(first),
+      everyAgent: sum(last),
+      postAnswer: sum(answers),
+      maxSendLagMs: ms2(maxSendLag),
+      loadEld: { p99: ms2(eld.percentile(99) / 1e6), max: ms2(eld.max / 1e6) },
+    };
   },
 
   /**
