@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Namespace, Socket } from 'socket.io';
-import type { AgentClientToServer, AgentServerToClient } from '../../../shared/contract';
+import type { AgentClientToServer, AgentServerToClient, Presence } from '../../../shared/contract';
 import * as domain from '../domain';
 import { getService, PLUGIN_ID } from '../utils';
 import { rooms } from '../services/notifier';
@@ -27,6 +27,21 @@ export async function authenticateAgent(strapi: Core.Strapi, token: unknown): Pr
   const ability = await (strapi as any).admin.services.permission.engine.generateUserAbility(user);
   if (!ability.can(CONSOLE_ACTION)) return null;
   return getService(strapi, 'agents').loadUser(user.id);
+}
+
+/** What `agent:state` carries: the console's whole picture (its chats, its queues). */
+export async function agentState(strapi: Core.Strapi, agent: AgentUser, departments?: { id: number; name: string }[], presence?: Presence) {
+  const chats = getService(strapi, 'chats');
+  const deps = departments ?? (await getService(strapi, 'agents').departmentsOf(agent));
+  const active = await chats.activeChatsOf(agent.id);
+  return {
+    agentId: agent.id,
+    name: agent.name,
+    presence: presence ?? (await getService(strapi, 'agents').chosenPresence(agent.id)),
+    departments: deps,
+    chats: active.map((c) => chats.agentView(c)),
+    queue: await chats.queueItems(deps.map((d) => d.id)),
+  };
 }
 
 export function setupAgentNamespace(strapi: Core.Strapi, nsp: Namespace) {
@@ -162,15 +177,7 @@ export function setupAgentNamespace(strapi: Core.Strapi, nsp: Namespace) {
       for (const d of departments) socket.join(rooms.department(d.id));
       const presence = await agents().chosenPresence(agent.id);
       await agents().setPresence(agent, presence);
-      const active = await chats().activeChatsOf(agent.id);
-      socket.emit('agent:state', {
-        agentId: agent.id,
-        name: agent.name,
-        presence,
-        departments,
-        chats: active.map((c) => chats().agentView(c)),
-        queue: await chats().queueItems(departments.map((d) => d.id)),
-      });
+      socket.emit('agent:state', await agentState(strapi, agent, departments, presence));
     } catch (e) {
       log.error(`[live-chat] agent connection: ${(e as Error).message}`);
       dropForRetry(socket);

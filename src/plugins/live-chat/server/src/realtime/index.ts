@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { getService, PLUGIN_ID } from '../utils';
 import { setupVisitorNamespace } from './visitor';
 import { setupAgentNamespace } from './agent';
+import { RESYNC_MARGIN_MS, resyncLocalSockets } from './resync';
 
 /** Socket.IO drops a connection whose packet is larger than this; anything smaller that breaks
  * a limit (a 100 KB message) gets an error acknowledgement instead. */
@@ -53,6 +54,25 @@ export async function attachRealtime(strapi: Core.Strapi): Promise<Realtime> {
     redisClients.push(pub, sub, limiter);
     for (const c of redisClients) c.on('error', (e) => strapi.log.warn(`[live-chat] redis: ${e.message}`));
     io.adapter(createAdapter(pub, sub, { key: `${config('redisKeyPrefix')}io` }));
+    // a lost subscription loses the other nodes' broadcasts of that time: when it is back, this
+    // node's sockets get their state again (resync.ts; faults suite: Redis restart)
+    let lostAt: number | null = null;
+    let subscribed = false;
+    sub.on('close', () => {
+      if (subscribed && lostAt === null) lostAt = Date.now();
+    });
+    sub.on('ready', () => {
+      subscribed = true;
+      if (lostAt === null) return;
+      const since = new Date(lostAt - RESYNC_MARGIN_MS);
+      lostAt = null;
+      strapi.log.warn('[live-chat] redis: subscription back, re-sending state to this node\'s sockets');
+      // once the re-subscription is through: what is written after it arrives live
+      const timer = setTimeout(() => {
+        resyncLocalSockets(strapi, io, since).catch((e) => strapi.log.error(`[live-chat] resync after redis: ${(e as Error).message}`));
+      }, 1000);
+      timer.unref();
+    });
     getService(strapi, 'rate-limit').useRedis(limiter);
   }
 

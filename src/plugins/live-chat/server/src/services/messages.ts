@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { AppError, MessageDto, MessageKind, Sender, Visibility } from '../../../shared/contract';
-import { fromDbTime, getService, isPostgres, isUniqueViolation, knexOf, newDocumentId } from '../utils';
+import { fromDbTime, getService, isPostgres, isUniqueViolation, knexOf, newDocumentId, toDbTime } from '../utils';
 
 export interface NewMessage {
   chatId: number;
@@ -175,6 +175,14 @@ const createMessagesService = ({ strapi }: { strapi: Core.Strapi }) => {
     async byClientId(chatId: number, clientId: string): Promise<MessageDto | null> {
       const row = await knex()('messages').where({ chat_id: chatId, client_id: clientId }).first();
       return row ? toDto(row) : null;
+    },
+
+    /** Messages written at or after `since`, in order (what a node re-delivers to its own
+     * sockets after its Redis link came back: broadcasts of that time may have been lost). */
+    async since(chatId: number, since: Date, audience: 'visitor' | 'agent'): Promise<MessageDto[]> {
+      const first = await knex()('messages').where({ chat_id: chatId }).andWhere('created_at', '>=', toDbTime(strapi, since)).min({ seq: 'seq' }).first();
+      if (first?.seq === null || first?.seq === undefined) return [];
+      return service.after(chatId, Number(first.seq) - 1, audience);
     },
 
     /** Messages after a sequence number, in order; visitors never get agents-only notes. */
