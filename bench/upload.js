@@ -4,7 +4,8 @@
  * multipart parsing, the upload gate, SHA-256, the upload plugin's pipeline, private storage, the
  * message and its attachment row), next to a plain Node HTTP server that streams the same request
  * body to disk, measured in the same run over loopback.
- *   node bench/upload.js [--runs=10] [--mib=10]
+ *   node bench/upload.js [--runs=10] [--mib=10] [--no-compile] [--json=FILE]
+ * --no-compile uses dist/ as it is; --json writes the figures as JSON too (bench/matrix.js reads it).
  */
 const fs = require('fs');
 const os = require('os');
@@ -61,7 +62,7 @@ async function timeUpload(url, headers) {
   const plainUrl = `http://127.0.0.1:${plain.address().port}/`;
 
   const { compileStrapi, createStrapi } = require('@strapi/strapi');
-  const { distDir } = await compileStrapi({ appDir });
+  const distDir = process.argv.includes('--no-compile') ? path.join(appDir, 'dist') : (await compileStrapi({ appDir })).distDir;
   const strapi = await createStrapi({ appDir, distDir }).load();
   strapi.server.mount();
   await new Promise((r) => strapi.server.httpServer.listen(0, '127.0.0.1', r));
@@ -88,6 +89,8 @@ async function timeUpload(url, headers) {
   console.log('|---|---|---|---|---|');
   console.log(`| chat upload (POST /api/live-chat/chats/:id/files) | ${c.min.toFixed(1)} | ${c.p50.toFixed(1)} | ${c.max.toFixed(1)} | ${(mb / (c.p50 / 1000)).toFixed(0)} |`);
   console.log(`| plain Node stream to disk | ${p.min.toFixed(1)} | ${p.p50.toFixed(1)} | ${p.max.toFixed(1)} | ${(mb / (p.p50 / 1000)).toFixed(0)} |`);
+  const json = arg('json', '');
+  if (json) fs.writeFileSync(json, JSON.stringify({ mode: 'upload', mib: mb, runs: RUNS, chat: c, plain: p, loadavg: os.loadavg() }, null, 2));
   await strapi.destroy();
   plain.close();
   fs.rmSync(tmp, { recursive: true, force: true });
