@@ -17,8 +17,9 @@ import { childBaseEnv } from '../multinode/cluster';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+const t0 = Date.now();
 export const log = (...args: unknown[]) => {
-  if (process.env.DEBUG_FAULTS) console.log('[faults]', ...args);
+  if (process.env.DEBUG_FAULTS) console.log(`[faults +${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...args);
 };
 
 /** A free TCP port on 127.0.0.1 (closed again at once: the caller binds it). */
