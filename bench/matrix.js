@@ -74,7 +74,7 @@ const S = QUICK
       nodes: { chats: 20, rate: 100, seconds: 2, warmup: 0, queue: 20, queueRate: 20 },
     }
   : {
-      latency: { chats: [100, 1000, 5000], steps: [500, 1000, 2000, 3000, 4000, 6000], ref: 1000, seconds: 5, warmup: 2 },
+      latency: { chats: [100, 1000, 5000], steps: [1000, 2000, 3000, 4000, 6000], ref: 1000, seconds: 5, warmup: 2 },
       idle: { steps: [10000, 20000, 30000], idleSeconds: 5, perLoad: 15000 },
       queue: { n: 500, rate: 20, warmup: 2 },
       upload: { runs: 10, mib: 10 },
