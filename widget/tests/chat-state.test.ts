@@ -112,6 +112,22 @@ describe('ChatState transitions', () => {
     expect(state.formError).toBeNull();
   });
 
+  it('a start refused for going too fast (429): a pt-BR sentence with Retry-After; what was typed stays', async () => {
+    const { state } = setup({
+      startResponse: {
+        status: 429,
+        headers: { 'Retry-After': '42' },
+        body: { error: { code: 'rate_limited', message: 'Too many chats started from your address: try again in 42 s', retryAfter: 42 } },
+      },
+    });
+    await state.init();
+    Object.assign(state.form, { name: 'Maria', email: 'maria@example.com', question: 'Como faço?' });
+    await state.start();
+    expect(state.screen).toBe('start');
+    expect(state.formError).toBe('Muitas tentativas seguidas. Tente de novo em 42 segundos.');
+    expect(state.form).toMatchObject({ name: 'Maria', email: 'maria@example.com', question: 'Como faço?' });
+  });
+
   it('the offer to leave a message while waiting: prefilled, sent over the socket', async () => {
     const { state, sockets } = await started();
     const s = sockets.last();
@@ -194,6 +210,42 @@ describe('messages', () => {
     expect(state.pending).toHaveLength(0);
     s.fire('message:created', msg({ seq: 7, sender: 'visitor', clientId: sent.clientId, body: sent.body }));
     expect(state.messages.map((m) => m.body)).toEqual(['Olá, preciso de ajuda']);
+  });
+
+  it('a message refused for going too fast: a pt-BR sentence with the seconds to wait; the text is kept and resent', async () => {
+    const { state, sockets } = await started();
+    const s = sockets.last();
+    s.fire('connect');
+    s.respond = () => ({ ok: false, error: { code: 'rate_limited', message: 'Too many messages: wait 7 s and try again', retryAfter: 7 } });
+    state.send('Mais uma pergunta');
+    await flush();
+    expect(state.pending).toMatchObject([{ body: 'Mais uma pergunta', error: 'Muitas mensagens em pouco tempo. Tente de novo em 7 segundos.' }]);
+    // one second, said in the singular; an old server without retryAfter: a minute
+    s.respond = () => ({ ok: false, error: { code: 'rate_limited', message: 'wait', retryAfter: 1 } });
+    state.retry(state.pending[0].clientId);
+    await flush();
+    expect(state.pending[0].error).toBe('Muitas mensagens em pouco tempo. Tente de novo em 1 segundo.');
+    s.respond = () => ({ ok: false, error: { code: 'rate_limited', message: 'wait' } });
+    state.retry(state.pending[0].clientId);
+    await flush();
+    expect(state.pending[0].error).toBe('Muitas mensagens em pouco tempo. Tente de novo em 60 segundos.');
+    // Reenviar once the wait is over: the same text, the same clientId, delivered
+    const clientId = state.pending[0].clientId;
+    s.respond = (_e, p) => ({ ok: true, message: msg({ seq: 3, sender: 'visitor', clientId: p.clientId, body: p.body }) });
+    state.retry(clientId);
+    await flush();
+    expect(s.acks.at(-1)![1]).toEqual({ clientId, body: 'Mais uma pergunta' });
+    expect(state.pending).toHaveLength(0);
+    expect(state.messages.map((m) => m.body)).toEqual(['Mais uma pergunta']);
+  });
+
+  it('a left message refused for going too fast says so in pt-BR', async () => {
+    const { state, sockets } = await started();
+    const s = sockets.last();
+    s.fire('connect');
+    s.respond = () => ({ ok: false, error: { code: 'rate_limited', message: 'Too many messages left: wait 30 s and try again', retryAfter: 30 } });
+    await state.leaveMessage('Podem me ligar?');
+    expect(state.leaveError).toBe('Muitas mensagens em pouco tempo. Tente de novo em 30 segundos.');
   });
 
   it('a message written while offline is sent on reconnection with the same clientId', async () => {

@@ -128,4 +128,14 @@ describe('upload', () => {
     x.onload!();
     expect(state.uploads[0].error).toBe('Tipo não permitido');
   });
+
+  it('an upload refused for going too fast (429) says how long to wait, in pt-BR', async () => {
+    await chatting();
+    state.sendFile(new File(['x'], 'foto.png'));
+    const x = FakeXhr.last;
+    x.status = 429;
+    x.responseText = JSON.stringify({ error: { code: 'rate_limited', message: 'Too many messages: wait 9 s and try again', retryAfter: 9 } });
+    x.onload!();
+    expect(state.uploads[0].error).toBe('Muitas mensagens em pouco tempo. Tente de novo em 9 segundos.');
+  });
 });

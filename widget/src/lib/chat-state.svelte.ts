@@ -278,10 +278,22 @@ export class ChatState {
     const code = error?.code;
     if (rest)
       this.formError =
-        code === 'rate_limited' ? fill(this.t.errRateLimited, { s: retryAfter ?? '60' })
+        code === 'rate_limited' ? this.waitText(this.t.errRateLimited, error, retryAfter)
         : code === 'department_inactive' ? this.t.errDepartmentInactive
         : (error?.message ?? this.t.genericError) + (retryAfter ? ` (${retryAfter}s)` : '');
     if (error?.code === 'department_inactive') void this.loadConfig();
+  }
+
+  /** A refusal for going too fast, in the visitor's language, with the seconds to wait: the
+   * error's `retryAfter`, else the `Retry-After` header, else a minute. */
+  private waitText(template: string, error?: AppError, header?: string | null): string {
+    const s = Math.max(1, Math.ceil(Number(error?.retryAfter ?? header) || 60));
+    return fill(template, { s, u: s === 1 ? this.t.second : this.t.seconds });
+  }
+
+  /** A message, file or left message refused: `rate_limited` as a sentence, otherwise the server's message. */
+  private sendError(error: AppError | undefined, fallback: string, header?: string | null): string {
+    return error?.code === 'rate_limited' ? this.waitText(this.t.errMessagesRateLimited, error, header) : (error?.message ?? fallback);
   }
 
   // ------------------------------------------------------------------ socket
@@ -441,7 +453,8 @@ export class ChatState {
       if (ack?.ok) { if (ack.message) this.merge([ack.message], false); }
       else {
         const still = this.pending.find((x) => x.clientId === clientId);
-        if (still) still.error = ack?.error?.message ?? this.t.failed;
+        // the text stays in the list, with the reason and "Reenviar"
+        if (still) still.error = this.sendError(ack?.error, this.t.failed);
         if (ack?.error?.code === 'chat_closed') this.toClosed('closed');
       }
     } catch {
@@ -506,7 +519,7 @@ export class ChatState {
       } else if (ack?.error?.code === 'chat_closed') {
         this.toClosed('closed');
       } else {
-        this.leaveError = ack?.error?.message ?? this.t.genericError;
+        this.leaveError = this.sendError(ack?.error, this.t.genericError);
       }
     } catch {
       this.leaveError = this.t.genericError;
@@ -540,7 +553,7 @@ export class ChatState {
         this.merge([body.message], false);
         setTimeout(() => (this.uploads = this.uploads.filter((x) => x.id !== id)), 4000);
       } else if (u) {
-        u.error = body?.error?.message ?? this.t.genericError;
+        u.error = this.sendError(body?.error, this.t.genericError, xhr.getResponseHeader?.('Retry-After'));
       }
     };
     xhr.onerror = () => {

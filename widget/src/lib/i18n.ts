@@ -68,7 +68,10 @@ const ptBR = {
   errEmail: 'Informe um e-mail válido, como nome@exemplo.com.',
   errQuestion: 'Escreva sua pergunta (até 2000 caracteres).',
   errDepartment: 'Escolha um departamento.',
-  errRateLimited: 'Muitas tentativas seguidas. Tente de novo em {s} s.',
+  errRateLimited: 'Muitas tentativas seguidas. Tente de novo em {s} {u}.',
+  errMessagesRateLimited: 'Muitas mensagens em pouco tempo. Tente de novo em {s} {u}.',
+  second: 'segundo',
+  seconds: 'segundos',
   errDepartmentInactive: 'Este departamento não está mais disponível. Escolha outro.',
   stars: 'estrelas',
 };
@@ -143,7 +146,10 @@ const en: Strings = {
   errEmail: 'Enter a valid e-mail address, such as name@example.com.',
   errQuestion: 'Write your question (up to 2000 characters).',
   errDepartment: 'Choose a department.',
-  errRateLimited: 'Too many attempts in a row. Try again in {s} s.',
+  errRateLimited: 'Too many attempts in a row. Try again in {s} {u}.',
+  errMessagesRateLimited: 'Too many messages in a short time. Try again in {s} {u}.',
+  second: 'second',
+  seconds: 'seconds',
   errDepartmentInactive: 'This department is no longer available. Choose another one.',
   stars: 'stars',
 };

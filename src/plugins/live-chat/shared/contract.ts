@@ -92,6 +92,8 @@ export interface AppError {
   message: string;
   /** Field path → human message, for forms. */
   fields?: Record<string, string>;
+  /** With `rate_limited`: the seconds to wait before trying again (as REST's `Retry-After`). */
+  retryAfter?: number;
 }
 
 /** REST error body. */

@@ -57,7 +57,10 @@ const createFilesController = ({ strapi }: { strapi: Core.Strapi }) => ({
     }
     const rl = getService(strapi, 'rate-limit');
     const wait = await rl.consume('messagesPerChat', String(chatId.value));
-    if (wait !== null) return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many messages: wait ${wait} s and try again` } });
+    if (wait !== null) {
+      ctx.set('Retry-After', String(wait));
+      return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many messages: wait ${wait} s and try again`, retryAfter: wait } });
+    }
 
     const by =
       who.kind === 'visitor'

@@ -52,7 +52,7 @@ const createWidgetController = ({ strapi }: { strapi: Core.Strapi }) => ({
     const wait = await getService(strapi, 'rate-limit').consume('startPerIp', ctx.request.ip);
     if (wait !== null) {
       ctx.set('Retry-After', String(wait));
-      return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many chats started from your address: try again in ${wait} s` } });
+      return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many chats started from your address: try again in ${wait} s`, retryAfter: wait } });
     }
     const chats = getService(strapi, 'chats');
     // nobody can answer (no agent online, or outside the department's hours): a left message
@@ -63,7 +63,7 @@ const createWidgetController = ({ strapi }: { strapi: Core.Strapi }) => ({
       const leaveWait = (await rl.consume('leavePerIp', ctx.request.ip)) ?? (await rl.consume('leavePerEmail', parsed.value.email.toLowerCase()));
       if (leaveWait !== null) {
         ctx.set('Retry-After', String(leaveWait));
-        return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many messages left: try again in ${leaveWait} s` } });
+        return fail(ctx, 429, { error: { code: 'rate_limited', message: `Too many messages left: try again in ${leaveWait} s`, retryAfter: leaveWait } });
       }
     }
     const res = await chats.start(parsed.value as StartChat.Request, { userAgent: ctx.request.header['user-agent'], leaveMessage });

@@ -3,6 +3,9 @@ import type { AppError, ErrorCode } from '../../../shared/contract';
 export const err = (code: ErrorCode, message: string, fields?: Record<string, string>): AppError =>
   fields ? { code, message, fields } : { code, message };
 
+/** `rate_limited` with the seconds to wait, in the message and as `retryAfter` (for clients to show). */
+export const rateLimited = (message: string, retryAfter: number): AppError => ({ code: 'rate_limited', message, retryAfter });
+
 /** A handshake refusal the client sees as `connect_error` with `data.code`. */
 export const handshakeError = (code: ErrorCode, message: string) => {
   const e = new Error(message) as Error & { data: { code: ErrorCode; message: string } };

@@ -4,7 +4,7 @@ import type { VisitorClientToServer, VisitorServerToClient } from '../../../shar
 import * as domain from '../domain';
 import { getService } from '../utils';
 import { rooms } from '../services/notifier';
-import { command, dropForRetry, err, handshakeError } from './errors';
+import { command, dropForRetry, err, handshakeError, rateLimited } from './errors';
 
 type VisitorSocket = Socket<VisitorClientToServer, VisitorServerToClient, object, { chatId: number; lastSeq: number; ip: string; visitorName: string }>;
 
@@ -64,7 +64,7 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
         if (!parsed.ok) return parsed;
         const rl = getService(strapi, 'rate-limit');
         const wait = (await rl.consume('messagesPerChat', String(chatId))) ?? (await rl.consume('messagesPerIp', socket.data.ip));
-        if (wait !== null) return { ok: false, error: err('rate_limited', `Too many messages: wait ${wait} s and try again`) };
+        if (wait !== null) return { ok: false, error: rateLimited(`Too many messages: wait ${wait} s and try again`, wait) };
         const res = await messages().append({
           chatId,
           sender: 'visitor',
@@ -112,7 +112,7 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
         }
         const rl = getService(strapi, 'rate-limit');
         const wait = (await rl.consume('leavePerIp', socket.data.ip)) ?? (await rl.consume('leavePerEmail', chat.visitorEmail.toLowerCase()));
-        if (wait !== null) return { ok: false, error: err('rate_limited', `Too many messages left: wait ${wait} s and try again`) };
+        if (wait !== null) return { ok: false, error: rateLimited(`Too many messages left: wait ${wait} s and try again`, wait) };
         if (parsed.value.body) {
           // stored first, while the chat still takes messages: everything written is kept
           const appended = await messages().append({ chatId, sender: 'visitor', senderName: socket.data.visitorName, clientId: null, body: parsed.value.body });
@@ -135,6 +135,11 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
     );
 
     socket.on('disconnect', () => {
+      // the grace runs from the drop: the heartbeat rewrites the mark only every third of the
+      // grace, so without this a visitor could lose its chat a third of the grace early
+      chats()
+        .touchVisitors([chatId], new Date(), { force: true })
+        .catch(() => undefined);
       chats()
         .get(chatId)
         .then((chat) => {
