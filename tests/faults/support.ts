@@ -329,3 +329,54 @@ export async function startChatHttp(base: string, departmentId: number, name = `
   );
   return { chatId: Number(body.chatId), token: String(body.token), status: String(body.status), name };
 }
+
+// ---------------------------------------------------------------------------------------------
+// a client's own network link, to cut and restore
+
+export interface Link {
+  base: string;
+  /** drops the open connections and refuses new ones (the client keeps retrying) */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy to `target()` for one client: cutting it is that client's network going away. */
+export async function startLink(target: () => number): Promise<Link> {
+  const open = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) return void client.destroy();
+    open.add(client);
+    const up = net.connect(target(), '127.0.0.1');
+    open.add(up);
+    const end = () => {
+      client.destroy();
+      up.destroy();
+      open.delete(client);
+      open.delete(up);
+    };
+    client.on('error', end).on('close', end);
+    up.on('error', end).on('close', end);
+    client.pipe(up);
+    up.pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    cut() {
+      down = true;
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
