@@ -139,16 +139,13 @@ export function HeatMapTable({ map }: { map: HeatMap }) {
   );
 }
 
-/** The five rating shares as a small stacked bar with its text equivalent. */
+/** The five rating shares as a small stacked bar (1 red … 5 green), the counts as its text equivalent. */
 export function RatingBar({ distribution, rated }: { distribution: number[]; rated: number }) {
   const colors = ['#D55E00', '#E69F00', '#999999', '#56B4E9', '#009E73'];
   const text = distribution.map((n, i) => `${i + 1}★ ${n}`).join(', ');
   return (
-    <Flex gap={2} alignItems="center">
-      <div aria-hidden="true" style={{ display: 'flex', width: 120, height: 10, borderRadius: 4, overflow: 'hidden', background: '#eaeaef' }}>
-        {rated > 0 && distribution.map((n, i) => <div key={i} style={{ width: `${(n / rated) * 100}%`, background: colors[i] }} />)}
-      </div>
-      <Typography variant="pi" textColor="neutral600">{text}</Typography>
-    </Flex>
+    <div role="img" aria-label={text} title={text} style={{ display: 'flex', width: 140, height: 12, borderRadius: 4, overflow: 'hidden', background: '#eaeaef' }}>
+      {rated > 0 && distribution.map((n, i) => <div key={i} style={{ width: `${(n / rated) * 100}%`, background: colors[i] }} />)}
+    </div>
   );
 }

@@ -31,6 +31,8 @@ import { errorMessage } from '../utils/backend';
 import { useT } from '../utils/useT';
 
 const API = '/live-chat/analytics';
+/** recurring subjects listed before "Show all" */
+const SHOWN_DEMANDS = 10;
 const AXIS = { fill: '#4a4a6a', fontSize: 12 };
 
 /** The browser's IANA zone: date-only bounds are whole days there. */
@@ -412,6 +414,11 @@ const AnalyticsPage = () => {
               );
               return (
                 <Grid.Root gap={4}>
+                  <Grid.Item col={12} direction="column" alignItems="stretch">
+                    <Typography variant="pi" textColor="neutral600" tag="p">
+                      {tr('analytics.satisfaction.legend', 'Bars: the share of each rating, from 1 (left, red) to 5 (right, green).')}
+                    </Typography>
+                  </Grid.Item>
                   <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
                     {table(d.departments.map((r) => ({ ...r, key: `d${r.departmentId}`, name: r.departmentName })), tr('console.department', 'Department'))}
                   </Grid.Item>
@@ -470,11 +477,13 @@ function Demands({
   const [chats, setChats] = React.useState<{ data: Analytics.DemandChats.Response | null; error: string | null }>({ data: null, error: null });
   const [sent, setSent] = React.useState<{ ok: boolean; text: string } | null>(null);
   const [sending, setSending] = React.useState<string | null>(null);
+  const [all, setAll] = React.useState(false);
 
   // a new period or department closes the drill-down and forgets the last send
   React.useEffect(() => {
     setOpen(null);
     setSent(null);
+    setAll(false);
   }, [applied]);
 
   React.useEffect(() => {
@@ -517,8 +526,10 @@ function Demands({
       <Box paddingTop={3}>
         <Loadable state={state} onRetry={state.reload} empty={(d) => demandRows(d.departments).length === 0}>
           {(d) => {
-            const rows = demandRows(d.departments);
+            const ranked = demandRows(d.departments);
+            const rows = all ? ranked : ranked.slice(0, SHOWN_DEMANDS);
             return (
+              <>
               <Table colCount={6} rowCount={rows.length + 1}>
                 <Thead>
                   <Tr>
@@ -537,20 +548,19 @@ function Demands({
                     return (
                       <React.Fragment key={r.id}>
                         <Tr data-testid="demand-row" data-term={r.term}>
-                          <Td>
+                          <Td style={{ width: '18%', whiteSpace: 'normal' }}>
                             <Typography fontWeight="bold" data-testid="demand-title">{r.title}</Typography>
-                            {r.variants.length > 0 && <Typography variant="pi" textColor="neutral600" tag="p">{r.variants.join(', ')}</Typography>}
                           </Td>
                           <Td><Typography>{r.departmentName}</Typography></Td>
                           <Td><Typography data-testid="demand-count">{r.count}</Typography></Td>
                           <Td><TrendText trend={r.trend} /></Td>
-                          <Td style={{ maxWidth: 320, whiteSpace: 'normal' }}>
+                          <Td style={{ width: '36%', whiteSpace: 'normal' }}>
                             {r.examples.slice(0, 2).map((ex) => (
                               <Typography key={ex.chatId} variant="pi" tag="p" style={{ overflowWrap: 'anywhere' }}>“{ex.question}”</Typography>
                             ))}
                           </Td>
                           <Td>
-                            <Flex gap={2}>
+                            <Flex gap={2} direction="column" alignItems="stretch">
                               <Button size="S" variant={isOpen ? 'secondary' : 'tertiary'} aria-expanded={isOpen} aria-controls={isOpen ? panelId : undefined} onClick={() => setOpen(isOpen ? null : { row: r, page: 1 })}>
                                 {isOpen ? tr('analytics.demands.hideChats', 'Hide chats') : tr('analytics.demands.showChats', 'Chats ({count})', { count: r.count })}
                               </Button>
@@ -603,6 +613,14 @@ function Demands({
                   })}
                 </Tbody>
               </Table>
+              {ranked.length > SHOWN_DEMANDS && (
+                <Flex paddingTop={3} justifyContent="center">
+                  <Button variant="tertiary" size="S" onClick={() => setAll(!all)}>
+                    {all ? tr('analytics.demands.showTop', 'Show the top {count}', { count: SHOWN_DEMANDS }) : tr('analytics.demands.showAll', 'Show all {count} subjects', { count: ranked.length })}
+                  </Button>
+                </Flex>
+              )}
+              </>
             );
           }}
         </Loadable>
