@@ -55,3 +55,25 @@ export function queueInfo(
     estimatedWaitSeconds: estimateWaitSeconds(recentWaitsSeconds, position),
   };
 }
+
+/**
+ * What every waiting visitor of one queue is told, in queue order: the queue is sorted once.
+ * (queueInfo for each chat sorts the whole queue each time: quadratic, ~1.2 s for 1,250 waiting
+ * chats, which stalled the event loop when a long queue moved.)
+ */
+export function queueInfos<T extends QueueEntry>(
+  items: readonly T[],
+  recentWaitsSeconds: readonly number[],
+  now: Date,
+): { chat: T; info: QueueInfo }[] {
+  const queue = orderQueue(items);
+  return queue.map((chat, i) => ({
+    chat,
+    info: {
+      position: i + 1,
+      queueLength: queue.length,
+      waitingSeconds: waitingSeconds(chat.queuedAt, now),
+      estimatedWaitSeconds: estimateWaitSeconds(recentWaitsSeconds, i + 1),
+    },
+  }));
+}

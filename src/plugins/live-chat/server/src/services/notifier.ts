@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Namespace, Server } from 'socket.io';
-import { queueInfo, type Effect } from '../domain';
+import { queueInfos, type Effect } from '../domain';
 import { getService } from '../utils';
 
 /** Room names, the same on every node (the Redis adapter carries them between nodes). */
@@ -38,10 +38,8 @@ const createNotifierService = ({ strapi }: { strapi: Core.Strapi }) => {
       const queue = await chats().queue(departmentId);
       if (queue.length === 0) return;
       const waits = await chats().recentWaits(departmentId);
-      for (const c of queue) {
-        const info = queueInfo(queue, c.id, waits, now);
-        if (info) v.to(rooms.chat(c.id)).emit('queue:position', info);
-      }
+      // one sort for the whole queue, not one per waiting chat (quadratic: seconds for a long queue)
+      for (const { chat, info } of queueInfos(queue, waits, now)) v.to(rooms.chat(chat.id)).emit('queue:position', info);
     },
 
     async dispatch(effects: Effect[]) {
