@@ -18,7 +18,9 @@
  *            Socket.IO relay: `realtime.js --max --until=throughput`, 5 s steps; latency p50/p99 at
  *            1,000 msg/s, highest rate stored whole, highest rate with p99 < 15 ms
  *   idle     the most idle widgets one node holds: `realtime.js --idle=10000,20000,30000 --no-relay`
- *            (stops at the first step that fails), memory per connection
+ *            (stops at the first step that fails), memory per connection; with a file descriptor
+ *            limit under 32,000 (raising it needs CAP_SYS_RESOURCE), 10000,15000,<limit − 1,000>;
+ *            --idle-steps=A,B,C to choose
  *   queue    POST /api/live-chat/chats → the agents' queue:added: `realtime.js --queue=500 --queue-rate=20`
  *   upload   a 10 MiB file into a chat next to a plain Node stream to disk: `upload.js --runs=10`
  *   nodes    two Strapi nodes + Redis against one node, same load, PostgreSQL:
@@ -64,6 +66,14 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const workDir = path.join(os.tmpdir(), `lc-bench-matrix-${stamp}`);
 fs.mkdirSync(workDir, { recursive: true });
 
+/**
+ * The file descriptor limit the bench's processes can get (one per socket): only a process with
+ * CAP_SYS_RESOURCE raises the hard limit. The idle steps stay under it: 10,000, 20,000, 30,000
+ * when 32,000 descriptors are available, else 10,000, 15,000 and the limit less 1,000.
+ */
+const fdLimit = Number(spawnSync('sh', ['-c', 'ulimit -Hn 32000 2>/dev/null; ulimit -n 32000 2>/dev/null || ulimit -n $(ulimit -Hn) 2>/dev/null; ulimit -n'], { encoding: 'utf8' }).stdout.trim()) || 0;
+const idleSteps = fdLimit >= 32000 ? [10000, 20000, 30000] : [...new Set([10000, 15000, Math.floor((fdLimit - 1000) / 1000) * 1000])].filter((x) => x > 0 && x <= fdLimit - 1000).sort((a, b) => a - b);
+
 /** Scale of each part: the full matrix, and --quick (seconds, to check that everything runs). */
 const S = QUICK
   ? {
@@ -75,7 +85,7 @@ const S = QUICK
     }
   : {
       latency: { chats: [100, 1000, 5000], steps: [1000, 2000, 3000, 4000, 6000], ref: 1000, seconds: 5, warmup: 2 },
-      idle: { steps: [10000, 20000, 30000], idleSeconds: 5, perLoad: 15000 },
+      idle: { steps: arg('idle-steps', '') ? arg('idle-steps', '').split(',').map(Number) : idleSteps, idleSeconds: 5, perLoad: 15000 },
       queue: { n: 500, rate: 20, warmup: 2 },
       upload: { runs: 10, mib: 10 },
       nodes: { chats: 1000, rate: 1000, seconds: 10, warmup: 2, queue: 300, queueRate: 20 },
@@ -189,7 +199,8 @@ const parts = {
     for (const x of o.rows) lines.push(`| ${fmt(x.step)} | ${fmt(x.alive)} | ${fmt(x.failed)} | ${fmt(x.connectMs)} | ${mibs(x.baseRss)} → ${mibs(x.rss)} | ${mibs(x.baseHeap)} → ${mibs(x.heapUsed)} | ${x.rssPerConn.toFixed(1)} | ${x.heapPerConn.toFixed(1)} | ${x.idleCpuPct} % / ${x.idleEldP99} ms |`);
     lines.push('');
     const L = o.largest;
-    lines.push(`**Largest count held: ${L ? fmt(L.alive) : 'none'}**${L ? ` (${L.rssPerConn.toFixed(1)} KiB RSS, ${L.heapPerConn.toFixed(1)} KiB heap per connection)` : ''}; ${o.failure ? `stopped at ${o.failure}` : 'every step held: the limit is higher than the largest step'}. File descriptor limit of the processes: ${fmt(r.fdLimit)}. (${r.secs} s for this part.)`);
+    const bound = !o.failure && r.fdLimit - 1000 <= Math.max(...r.steps) ? ` — the largest step the file descriptor limit allows (${fmt(r.fdLimit)} per process, one per socket): the node's own limit was not reached` : '';
+    lines.push(`**Largest count held: ${L ? fmt(L.alive) : 'none'}**${L ? ` (${L.rssPerConn.toFixed(1)} KiB RSS, ${L.heapPerConn.toFixed(1)} KiB heap per connection)` : ''}; ${o.failure ? `stopped at ${o.failure}` : `every step held${bound || ': the limit is higher than the largest step'}`}. File descriptor limit of the processes: ${fmt(r.fdLimit)}. (${r.secs} s for this part.)`);
     return { lines, secs: r.secs };
   },
 

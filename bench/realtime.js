@@ -18,7 +18,8 @@
  * it reports the largest count held and the memory per connection. Visitor sockets are spread over
  * load processes of --per-load=15000 sockets each, each from its own source address (127.0.0.2,
  * 127.0.0.3, ...: one address has ~28,000 ephemeral ports). --nofile=N raises the children's file
- * descriptor limit (root only; default: the hard limit, or in --idle the largest step + 2,000).
+ * descriptor limit (root only; default: the hard limit, or more when the run needs it: --chats + 1,000,
+ * or in --idle the largest step + 2,000).
  *
  * --queue=N: start-to-queue latency. Agents online, then N chats started over REST at
  * --queue-rate per second (open loop); per chat, time from the POST being due to the agents'
@@ -106,7 +107,7 @@ const hardNofile = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).s
 const softNofile = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
 // the file descriptor limit of the children: the hard limit, or more when asked (--nofile) or
 // needed (--idle), which only root may raise; what the shell really got is what counts
-const wantNofile = Number(arg('nofile', String(Math.max(Number(hardNofile) || 0, IDLE ? IDLE + 2000 : 0))));
+const wantNofile = Number(arg('nofile', String(Math.max(Number(hardNofile) || 0, IDLE ? IDLE + 2000 : CHATS + AGENTS + 1000))));
 const nofileCmd = `ulimit -Hn ${wantNofile} 2>/dev/null; ulimit -n ${wantNofile} 2>/dev/null || ulimit -n ${hardNofile} 2>/dev/null`;
 const childNofile = Number(spawnSync('sh', ['-c', `${nofileCmd}; ulimit -n`], { encoding: 'utf8' }).stdout.trim());
 
@@ -824,6 +825,12 @@ async function mainQueue() {
   log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0].model}), fd limit soft ${softNofile} / hard ${hardNofile}, children's ${childNofile}`);
   if (hasTaskset) log(`pinning: server${NODES > 1 ? `s → node A core 0, node B core ${CORE_B}` : ' → core 0'}, load process → core 1 (taskset)`);
   else log('pinning skipped: taskset not found');
+  // fixed and --max modes hold every visitor and agent socket in one load process, and the server
+  // one file descriptor per socket: say so before a long setup rather than fail in the middle of it
+  if (!IDLE && !QUEUE && CHATS + AGENTS + 200 > childNofile) {
+    console.error(`--chats=${CHATS}: needs about ${CHATS + AGENTS + 200} file descriptors per process, the limit is ${childNofile} (raise it with --nofile=N as root, or ulimit -Hn)`);
+    process.exit(2);
+  }
   if (!flag('no-compile')) {
     const { compileStrapi } = require('@strapi/strapi');
     const t = Date.now();
