@@ -1,5 +1,6 @@
 import { LIMITS } from '../../../src/plugins/live-chat/shared/contract';
 import {
+  findInvalidText,
   hasInvalidText,
   hasLoneSurrogate,
   parseAgentMessage,
@@ -62,6 +63,24 @@ describe('hasInvalidText', () => {
 
   it('is why a start form decoded from bad bytes is refused', () => {
     expectError(parseStartChat({ ...form, name: 'Mar\uFFFD\uFFFDia' }), 'validation_failed', 'name');
+  });
+});
+
+describe('findInvalidText (the admin API guard)', () => {
+  it('finds bad text in values and keys at any depth, with its path; good text, numbers and Buffers pass', () => {
+    expect(findInvalidText({ a: 'ok', b: [1, true, null, 'fine 😀'] })).toBeNull();
+    expect(findInvalidText('x\uFFFDy')).toBe('');
+    expect(findInvalidText({ privacyNotice: 'a\uD800' })).toBe('privacyNotice');
+    expect(findInvalidText({ upload: { extensions: ['png', '\uDC00'] } })).toBe('upload.extensions.1');
+    expect(findInvalidText({ ['k\uFFFD']: 1 })).toBe('k\uFFFD');
+    expect(findInvalidText({ file: Buffer.from([0xff, 0xfe]) })).toBeNull();
+    expect(findInvalidText(undefined)).toBeNull();
+  });
+
+  it('does not overflow the stack on a deeply nested body', () => {
+    let deep: unknown = 'bad \uD800';
+    for (let i = 0; i < 100000; i++) deep = [deep];
+    expect(findInvalidText(deep)).toMatch(/^(0\.){99999}0$/);
   });
 });
 
