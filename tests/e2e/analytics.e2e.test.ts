@@ -272,3 +272,24 @@ test('a period without chats says so; a reversed range is refused', async () => 
   await page.getByText('The start date is after the end date.').waitFor();
   await axeClean(page, 'analytics-empty');
 });
+
+test('an analyst with only the analytics action reaches the page from the menu and sees only its tab', async () => {
+  const roles = app.strapi.service('admin::role') as any;
+  const role = await roles.create({ name: 'Analyst', description: 'Reads the analytics only' });
+  await roles.assignPermissions(role.id, [{ action: 'plugin::live-chat.analytics', subject: null, properties: {}, conditions: [] }]);
+  await (app.strapi.service('admin::user') as any).create({ firstname: 'Bia', lastname: 'Costa', email: 'bia-analyst@example.com', password: PASSWORD, isActive: true, registrationToken: null, roles: [role.id] });
+
+  const analyst = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: ZONE });
+  try {
+    const p = await analyst.newPage();
+    await loginToAdmin(p, base, 'bia-analyst@example.com', PASSWORD);
+    await p.getByRole('link', { name: 'Live chat' }).click();
+    await p.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    expect(new URL(p.url()).pathname).toBe('/admin/plugins/live-chat/analytics');
+    await expect(p.getByRole('navigation', { name: 'Live chat' }).getByRole('link').allInnerTexts()).resolves.toEqual(['Analytics']);
+    // an analyst who serves no department sees none of them
+    await p.getByTestId('section-volume').getByTestId('section-empty').waitFor();
+  } finally {
+    await analyst.close();
+  }
+});
