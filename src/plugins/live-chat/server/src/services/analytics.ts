@@ -123,27 +123,43 @@ const createAnalyticsService = ({ strapi }: { strapi: Core.Strapi }) => {
       }
       return out;
     }
-    const rows = await raw({
-      sql: `WITH base AS (SELECT ${group} AS g, ${value} AS x FROM ${src(s)} WHERE ${w.sql} AND ${notNull}),
-              v AS (SELECT g, x FROM base ${withAll ? 'UNION ALL SELECT 0, x FROM base' : ''}),
-              -- one window (the rank); counts and means by a plain GROUP BY: each extra window
-              -- function over another frame costs SQLite one more sort of every row
-              k AS (SELECT g, COUNT(*) AS n, AVG(x) AS a FROM v GROUP BY g),
-              r AS (SELECT g, x, ROW_NUMBER() OVER (PARTITION BY g ORDER BY x) - 1 AS i FROM v)
-            SELECT r.g AS g, r.i AS i, k.n AS n, r.x AS x, k.a AS a FROM r JOIN k ON k.g = r.g
-            WHERE r.i = CAST((k.n - 1) * 0.5 AS INTEGER) OR r.i = CAST((k.n - 1) * 0.5 AS INTEGER) + 1
-               OR r.i = CAST((k.n - 1) * 0.9 AS INTEGER) OR r.i = CAST((k.n - 1) * 0.9 AS INTEGER) + 1`,
+    // SQLite: the counts and means by a plain GROUP BY first; then one scan ranks the values
+    // (ROW_NUMBER per group, and over all for `withAll`) and keeps only the rows at the ranks
+    // around p50 and p90, bound as constants (a join back to the counts, or a UNION ALL for the
+    // whole, cost SQLite one more materialisation and sort of every row)
+    const counts = await raw({
+      sql: `SELECT ${group} AS g, COUNT(*) AS n, AVG(${value}) AS a FROM ${src(s)} WHERE ${w.sql} AND ${notNull} GROUP BY ${group}`,
       bindings: w.bindings,
     });
-    const groups = new Map<number, { ranked: RankedValue[]; a: number }>();
-    for (const r of rows) {
-      const key = num(r.g);
-      const entry = groups.get(key) ?? { ranked: [], a: Number(r.a) };
-      entry.ranked.push({ i: num(r.i), n: num(r.n), x: Number(r.x) });
-      groups.set(key, entry);
+    if (counts.length === 0) return out;
+    const around = (n: number) => [0.5, 0.9].flatMap((p) => [Math.floor((n - 1) * p), Math.floor((n - 1) * p) + 1]);
+    const total = counts.reduce((t: number, r: any) => t + num(r.n), 0);
+    const conds = counts.map(() => '(g = ? AND i IN (?, ?, ?, ?))');
+    const condBindings = counts.flatMap((r: any) => [num(r.g), ...around(num(r.n))]);
+    if (withAll) {
+      conds.push('j IN (?, ?, ?, ?)');
+      condBindings.push(...around(total));
     }
-    for (const [key, { ranked, a }] of groups) {
-      out.set(key, { n: ranked[0].n, p50: round(percentileFrom(ranked, 0.5)), p90: round(percentileFrom(ranked, 0.9)), avg: round(a) });
+    const rows = await raw({
+      sql: `SELECT g, x, i, j FROM (SELECT ${group} AS g, ${value} AS x, ROW_NUMBER() OVER (PARTITION BY ${group} ORDER BY ${value}) - 1 AS i,
+              ${withAll ? `ROW_NUMBER() OVER (ORDER BY ${value}) - 1` : 'NULL'} AS j
+            FROM ${src(s)} WHERE ${w.sql} AND ${notNull}) WHERE ${conds.join(' OR ')}`,
+      bindings: [...w.bindings, ...condBindings],
+    });
+    const nOf = new Map<number, number>(counts.map((r: any) => [num(r.g), num(r.n)]));
+    const ranked = new Map<number, RankedValue[]>();
+    const add = (key: number, v: RankedValue) => ranked.set(key, [...(ranked.get(key) ?? []), v]);
+    const allRanks = new Set(around(total));
+    for (const r of rows) {
+      const g = num(r.g);
+      const n = nOf.get(g) ?? 0;
+      if (around(n).includes(num(r.i))) add(g, { i: num(r.i), n, x: Number(r.x) });
+      if (withAll && allRanks.has(num(r.j))) add(0, { i: num(r.j), n: total, x: Number(r.x) });
+    }
+    const means = new Map<number, number>(counts.map((r: any) => [num(r.g), Number(r.a)]));
+    if (withAll) means.set(0, counts.reduce((t: number, r: any) => t + Number(r.a) * num(r.n), 0) / total);
+    for (const [key, list] of ranked) {
+      out.set(key, { n: list[0].n, p50: round(percentileFrom(list, 0.5)), p90: round(percentileFrom(list, 0.9)), avg: round(means.get(key) ?? null) });
     }
     return out;
   };
