@@ -210,7 +210,7 @@ export async function createFaultCase(opts: {
     dbEnv = (await opts.privatePg.createDatabase()).env;
   } else {
     const database = await createTestDatabase(opts.db, tmpDir);
-    dbEnv = database.env as Record<string, string>;
+    dbEnv = database.env as unknown as Record<string, string>;
     drop = database.drop;
   }
   const prefix = `lc_fault_${process.pid}_${crypto.randomBytes(4).toString('hex')}:`;

@@ -156,7 +156,8 @@ export function setupVisitorNamespace(strapi: Core.Strapi, nsp: Namespace) {
       socket.emit('chat:state', { chat: chats().visitorView(chat), messages: missed, queue });
       if (chat.status === 'waiting') {
         // nobody can answer now, or the wait already passed the limit: offer to leave a message
-        if (!(await chats().canAnswer(chat.departmentId, now))) socket.emit('chat:offer-leave-message', { reason: 'nobody_online' });
+        // an answer up to a second old will do here (a storm of reconnections asks it each time)
+        if (!(await chats().canAnswer(chat.departmentId, now, undefined, { maxAgeMs: 1000 }))) socket.emit('chat:offer-leave-message', { reason: 'nobody_online' });
         else if (await chats().wasOfferedLeave(chatId)) socket.emit('chat:offer-leave-message', { reason: 'waited_too_long' });
       }
       if (chat.agentId) notifier().agents()?.to(rooms.agent(chat.agentId)).emit('visitor:presence', { chatId, connected: true });

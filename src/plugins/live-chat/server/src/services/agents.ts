@@ -24,6 +24,9 @@ export interface AgentUser {
 const createAgentsService = ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = () => knexOf(strapi);
 
+  let onlineCache: { at: number; value: Set<number> } | null = null;
+  let presenceGeneration = 0;
+
   const grace = async () => (await getService(strapi, 'settings').get()).gracePeriodSeconds;
 
   const service = {
@@ -55,6 +58,8 @@ const createAgentsService = ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async setPresence(agent: AgentUser, presence: Presence, now = new Date()) {
+      onlineCache = null;
+      presenceGeneration++;
       const existing = await knex()(TABLE).where({ user_id: agent.id }).first('id');
       if (existing) {
         await knex()(TABLE)
@@ -93,12 +98,20 @@ const createAgentsService = ({ strapi }: { strapi: Core.Strapi }) => {
       return users.filter((u): u is AgentUser => u !== null);
     },
 
-    /** departmentId → whether someone online serves it */
-    async onlineDepartments(now = new Date()): Promise<Set<number>> {
+    /**
+     * departmentId → whether someone online serves it. `maxAgeMs` accepts an answer computed that
+     * recently on this node (a presence change on this node clears it): each visitor connection
+     * asks it, and 2,000 visitors reconnecting at once after a restart would otherwise load every
+     * online agent and its departments 2,000 times (faults suite: reconnection storm).
+     */
+    async onlineDepartments(now = new Date(), opts: { maxAgeMs?: number } = {}): Promise<Set<number>> {
+      if (opts.maxAgeMs && onlineCache && now.getTime() - onlineCache.at >= 0 && now.getTime() - onlineCache.at < opts.maxAgeMs) return onlineCache.value;
+      const generation = presenceGeneration;
       const online = new Set<number>();
       for (const agent of await service.onlineAgents(now)) {
         for (const d of await service.departmentsOf(agent)) online.add(d.id);
       }
+      if (generation === presenceGeneration) onlineCache = { at: now.getTime(), value: online };
       return online;
     },
 

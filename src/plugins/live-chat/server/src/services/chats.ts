@@ -431,10 +431,10 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Someone can answer the department now: an agent serving it is online and it is open.
      * null when the department does not exist or is not active (nobody will answer either). */
-    async canAnswer(departmentId: number, now = new Date(), online?: Set<number>): Promise<boolean | null> {
+    async canAnswer(departmentId: number, now = new Date(), online?: Set<number>, opts: { maxAgeMs?: number } = {}): Promise<boolean | null> {
       const dep = await strapi.db.query('api::department.department').findOne({ where: { id: departmentId }, select: ['id', 'active', 'timezone', 'businessHours'] });
       if (!dep || !dep.active) return null;
-      const deps = online ?? (await getService(strapi, 'agents').onlineDepartments(now));
+      const deps = online ?? (await getService(strapi, 'agents').onlineDepartments(now, opts));
       return deps.has(dep.id) && domain.isOpen(dep.businessHours ?? null, domain.departmentTimeZone(dep.timezone), now);
     },
 
