@@ -17,9 +17,10 @@
  * stops cleanly at the first step that fails (a socket refused or dropped, the server gone):
  * it reports the largest count held and the memory per connection. Visitor sockets are spread over
  * load processes of --per-load=15000 sockets each, each from its own source address (127.0.0.2,
- * 127.0.0.3, ...: one address has ~28,000 ephemeral ports). --nofile=N raises the children's file
- * descriptor limit (root only; default: the hard limit, or more when the run needs it: --chats + 1,000,
- * or in --idle the largest step + 2,000).
+ * 127.0.0.3, ...: one address has ~28,000 ephemeral ports). --nofile=N asks for that file
+ * descriptor limit in the children (above the hard limit only with CAP_SYS_RESOURCE; default: the
+ * hard limit, or more when the run needs it: --chats + 1,000, or in --idle the largest step + 2,000);
+ * the limit they really got is printed.
  *
  * --queue=N: start-to-queue latency. Agents online, then N chats started over REST at
  * --queue-rate per second (open loop); per chat, time from the POST being due to the agents'
@@ -28,7 +29,8 @@
  * --nodes=2: the same load on one Strapi node and on two Strapi nodes sharing one PostgreSQL
  * database and one Redis (REDIS_URL, a key prefix of its own), visitors (and REST starts) on node A,
  * agents on node B, so every message and queue event crosses Redis. PostgreSQL is implied. Both
- * nodes run on core 0 (the single node's CPU budget) unless --core-b=1.
+ * nodes run on core 0 (the single node's CPU budget) unless --core-b=1. --redis=URL (default
+ * redis://127.0.0.1:6379); the keys are deleted at the end.
  *
  * --json=FILE writes the results as JSON too (bench/matrix.js reads it). --until=throughput makes
  * --max go on past a p99 miss while the rate is still stored (≥ 95 %, nothing lost).
