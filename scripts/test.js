@@ -8,8 +8,12 @@
  *   4. two Strapi nodes (child processes) on one PostgreSQL database and one Redis (127.0.0.1:6379)
  *   5. e2e in real Chromium (the visitor's widget, the agent console), after one `strapi build`
  *   6. the smoke test: `strapi start` twice on one SQLite file, reusing that build
+ *   7. faults (tests/faults, --runInBand, last): one process kill or service restart per case —
+ *      the node SIGKILLed and restarted (SQLite, PostgreSQL), a private PostgreSQL and a private
+ *      redis-server stopped and started, one of two nodes killed, connection drops of 5 s, 30 s
+ *      and past the grace, 2,000 visitors reconnecting at once; about 5 minutes
  * Prints one closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
- * Options: --only=unit,widget,sqlite,postgres,security,multinode,e2e,smoke   (default: all)
+ * Options: --only=unit,widget,sqlite,postgres,security,multinode,e2e,smoke,faults   (default: all)
  */
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -18,7 +22,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'widget', 'sqlite', 'postgres', 'security', 'multinode', 'e2e', 'smoke'];
+const only = onlyArg ? onlyArg.slice(7).split(',') : ['unit', 'widget', 'sqlite', 'postgres', 'security', 'multinode', 'e2e', 'smoke', 'faults'];
 const extra = process.argv.slice(2).filter((a) => !a.startsWith('--only='));
 
 const stages = [
@@ -33,6 +37,9 @@ const stages = [
   // the visitor's flow in real Chromium (Debian's chromium package)
   { name: 'e2e', args: ['--selectProjects', 'e2e'], env: {} },
   { name: 'smoke', args: ['--selectProjects', 'smoke'], env: {} },
+  // faults (docs/operations.md): kills and restarts, one at a time; private PostgreSQL and Redis
+  // instances for the cases that stop them, the shared ones untouched
+  { name: 'faults', args: ['--selectProjects', 'faults', '--runInBand'], env: {} },
 ].filter((s) => only.includes(s.name));
 
 let passed = 0;
