@@ -8,8 +8,8 @@
 import { startNode, stopNode, type NodeHandle } from '../multinode/cluster';
 import { closeAllSockets, next } from '../helpers/realtime';
 import { AgentClient, VisitorClient } from './clients';
-import { checkInvariants } from './invariants';
-import { createFaultCase, departmentIds, log, registerFirstAdmin, startChatHttp, startPrivatePostgres, type FaultCase, type PrivatePostgres } from './support';
+import { checkInvariants, openDb } from './invariants';
+import { createFaultCase, departmentIds, hold, log, registerFirstAdmin, startChatHttp, startPrivatePostgres, waitFor, type FaultCase, type PrivatePostgres } from './support';
 
 const GRACE = 30;
 
@@ -30,8 +30,12 @@ afterAll(async () => {
   pg?.destroy();
 });
 
-it('messages sent while PostgreSQL is down are retried and stored once; clients come back by themselves', async () => {
+beforeAll(async () => {
   pg = await startPrivatePostgres();
+});
+
+it('messages sent while PostgreSQL is down are retried and stored once; clients come back by themselves', async () => {
+  pg = pg!;
   // a failed query fails fast instead of waiting a minute for a connection
   fc = await createFaultCase({ db: 'postgres', privatePg: pg, graceSeconds: GRACE, env: { DATABASE_CONNECTION_TIMEOUT: '2000' } });
   node = await startNode('pg-outage', fc.env);
@@ -107,3 +111,59 @@ it('messages sent while PostgreSQL is down are retried and stored once; clients 
   expect(a.knownSeqs(chat.chatId)).toEqual(all);
   expect([...v.got.arrivals.values()].every((n) => n === 1)).toBe(true);
 }, 150000);
+
+it('an outage longer than the grace under two nodes: no node ends the chats of the other node\'s clients once it is back', async () => {
+  const SHORT = 4;
+  const two = await createFaultCase({ db: 'postgres', privatePg: pg, graceSeconds: SHORT, env: { DATABASE_CONNECTION_TIMEOUT: '2000' } });
+  const nodes: NodeHandle[] = [];
+  try {
+    // node A sweeps every 50 ms, node B every 1.5 s: A is the first back after the outage, long
+    // before B has marked its sockets again
+    nodes.push(await startNode('pg-A', { ...two.env, LIVE_CHAT_SWEEP_INTERVAL_MS: '50' }));
+    nodes.push(await startNode('pg-B', { ...two.env, LIVE_CHAT_SWEEP_INTERVAL_MS: '1500' }));
+    const [A, B] = nodes;
+    const agent = await registerFirstAdmin(A.base);
+    const { Suporte } = await departmentIds(A.base);
+    // everyone is on node B; node A holds no socket, but sweeps the same database
+    const a = new AgentClient(B.base, agent);
+    await a.state();
+    await a.online();
+    const chat = await startChatHttp(B.base, Suporte);
+    const v = new VisitorClient(B.base, chat.chatId, chat.token);
+    await v.state();
+    await a.accept(chat.chatId);
+    const waiting = await startChatHttp(B.base, Suporte);
+    const w = new VisitorClient(B.base, waiting.chatId, waiting.token);
+    await w.state();
+
+    // the database is gone for longer than the grace: nobody's heartbeat is written meanwhile
+    pg!.stop('fast');
+    await hold((SHORT + 2) * 1000);
+    pg!.start();
+    const tUp = Date.now();
+    // node B marks its sockets again; within the next grace neither node may end anything
+    await waitFor('node B to heartbeat its visitors', async () => {
+      const db = openDb(two.dbConfig);
+      try {
+        const rows = await db('chats').whereIn('id', [chat.chatId, waiting.chatId]).select('visitor_seen_at');
+        return rows.every((r: any) => new Date(r.visitor_seen_at).getTime() >= tUp);
+      } finally {
+        await db.destroy();
+      }
+    }, 20000, 100);
+    await hold(SHORT * 1000); // the window in which a node would wrongly end them
+    log('after the outage: chat closed events', v.closed, w.closed);
+    expect(v.closed).toEqual([]);
+    expect(w.closed).toEqual([]);
+    const report = await checkInvariants(two.dbConfig, { graceSeconds: SHORT });
+    expect(report.violations).toEqual([]);
+    expect(report.chats.find((c) => c.id === chat.chatId)).toMatchObject({ status: 'active', agentId: agent.id });
+    expect(report.chats.find((c) => c.id === waiting.chatId)).toMatchObject({ status: 'waiting' });
+    expect(report.presence[agent.id]).toBe('online');
+    log('checked', Date.now() - tUp, 'ms after the database came back');
+  } finally {
+    closeAllSockets();
+    await Promise.all(nodes.map((n) => stopNode(n, 5000)));
+    await two.cleanup();
+  }
+}, 120000);

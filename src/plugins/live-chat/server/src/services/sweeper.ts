@@ -23,6 +23,10 @@ export const termsBudget = (utilization: number) => ({ batch: 20, maxBatches: ut
 const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
+  /** the heartbeat or the endings failed (database unreachable): ending chats for an unseen
+   * visitor or agent then waits until endingsFrom */
+  let beatFailed = false;
+  let endingsFrom = 0;
   /** event-loop utilisation since the previous run: background work backs off when chats keep the loop busy */
   let lastElu = performance.eventLoopUtilization();
 
@@ -37,11 +41,34 @@ const createSweeperService = ({ strapi }: { strapi: Core.Strapi }) => {
       await getService(strapi, 'agents').touch([...agentIds], now);
     },
 
-    async runOnce(now = new Date()) {
-      await service.heartbeat(now);
+    /**
+     * `endings: false` heartbeats and runs the other steps but ends nobody (steps 2 and 3). By
+     * default they are skipped for one grace period after a heartbeat of this node failed (the
+     * database was unreachable): nobody's heartbeat could be written meanwhile, so every node
+     * must first mark its own sockets again — otherwise the first node back would end the chats
+     * of the other nodes' visitors, and requeue their agents' chats, for being "unseen".
+     */
+    async runOnce(now = new Date(), opts: { endings?: boolean } = {}) {
       const chats = getService(strapi, 'chats');
-      const ended = await chats.visitorsGone(now);
-      const requeued = await chats.requeueGhostAgentChats(now);
+      let ended = 0;
+      let requeued = 0;
+      try {
+        await service.heartbeat(now);
+        if (beatFailed) {
+          beatFailed = false;
+          const grace = (await getService(strapi, 'settings').get()).gracePeriodSeconds;
+          endingsFrom = Date.now() + grace * 1000;
+          strapi.log.warn(`[live-chat] sweeper: the database is back; nobody is ended for being unseen for ${grace} s`);
+        }
+        if (opts.endings ?? Date.now() >= endingsFrom) {
+          ended = await chats.visitorsGone(now);
+          requeued = await chats.requeueGhostAgentChats(now);
+        }
+      } catch (err) {
+        // a node without sockets writes no heartbeat: its failing steps 2-3 tell it too
+        beatFailed = true;
+        throw err;
+      }
       const offered = await chats.offerLeaveToLongWaits(now);
       const idle = await chats.closeIdle(now);
       // (6) terms of the new questions and first messages, for the recurring demands: small
