@@ -11,7 +11,7 @@
  *   7. faults (tests/faults, --runInBand, last): one process kill or service restart per case —
  *      the node SIGKILLed and restarted (SQLite, PostgreSQL), a private PostgreSQL and a private
  *      redis-server stopped and started, one of two nodes killed, connection drops of 5 s, 30 s
- *      and past the grace, 2,000 visitors reconnecting at once; about 5 minutes
+ *      and past the grace, 2,000 visitors reconnecting at once; about 3 minutes
  * Prints one closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
  * Options: --only=unit,widget,sqlite,postgres,security,multinode,e2e,smoke,faults   (default: all)
  */
