@@ -137,7 +137,7 @@ describe('drops longer than the grace (4 s)', () => {
     expect(c).toMatchObject({ closedBy: 'system', reason: 'visitor_left', status: 'closed' });
     expect(r).toMatchObject({ reason: 'missed' });
     expect(after).toBeGreaterThanOrEqual(GRACE * 1000 - 500);
-    expect(after).toBeLessThanOrEqual(GRACE * 1000 + 2000);
+    expect(after).toBeLessThanOrEqual(GRACE * 1000 + 3000); // the next sweeps (250 ms), and a loaded machine
     await ninaFirst;
 
     // everything is kept; the visitors coming back see how their chats ended, and the history
