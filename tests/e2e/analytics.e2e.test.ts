@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStrapi, APP_DIR, TEST_DB, type TestApp } from '../helpers/strapi';
 import { closeAllSockets, listen } from '../helpers/realtime';
 import { ensureAdminBuild } from '../helpers/admin-build';
-import { createAdminWithCli, launchChromium, loginToAdmin } from '../helpers/admin-e2e';
+import { createAdminWithCli, launchChromium, loginToAdmin, closeAdminBanner } from '../helpers/admin-e2e';
 import { createGenerator, extractTerms, writeBatch, type ChatMeta } from '../../bench/synthetic-history';
 
 const SHOTS = path.join(APP_DIR, 'docs', 'screenshots');
@@ -191,9 +191,7 @@ test('the page shows the seeded history: volumes, service figures, busiest hour,
   const topTag = Math.max(...tagCounts.values());
   await expect(page.getByTestId('tag-row').first().innerText()).resolves.toContain(String(topTag));
 
-  // the admin's own announcement banner, out of the screenshot's way
-  const banner = page.getByRole('button', { name: /^close the banner/i });
-  if ((await banner.count()) === 1) await banner.click();
+  await closeAdminBanner(page);
 
   // the whole page at 1280 px (the admin scrolls an inner element: the window grows to fit it)
   await page.mouse.move(0, 0);

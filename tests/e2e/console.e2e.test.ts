@@ -15,7 +15,7 @@ import { startStrapi, APP_DIR, type TestApp } from '../helpers/strapi';
 import { closeAllSockets, departmentId, listen, next, send, startChat, visitorSocket, type AnySocket } from '../helpers/realtime';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { ensureAdminBuild } from '../helpers/admin-build';
-import { createAdminWithCli, launchChromium, loginToAdmin } from '../helpers/admin-e2e';
+import { createAdminWithCli, launchChromium, loginToAdmin, closeAdminBanner } from '../helpers/admin-e2e';
 
 const SHOTS = path.join(APP_DIR, 'docs', 'screenshots');
 const FIXTURES = path.join(APP_DIR, 'tests', 'fixtures', 'uploads');
@@ -67,9 +67,7 @@ async function agentPage(email: string): Promise<Page> {
   await loginToAdmin(page, base, email, PASSWORD);
   await page.getByRole('link', { name: 'Live chat' }).click();
   await page.getByRole('heading', { name: 'Live chat console' }).waitFor();
-  // the admin's own announcement banner, out of the screenshots' way
-  const banner = page.getByRole('button', { name: /^close$/i });
-  if ((await banner.count()) === 1) await banner.click();
+  await closeAdminBanner(page);
   return page;
 }
 

@@ -41,3 +41,9 @@ export async function loginToAdmin(page: Page, base: string, email: string, pass
   await page.getByRole('button', { name: 'Login' }).click();
   await page.waitForURL((u) => !u.pathname.includes('/auth/'));
 }
+
+/** Closes the admin's own announcement banner (Strapi's "Introducing …" with a "Close the banner." button), out of the screenshots' way. */
+export async function closeAdminBanner(page: Page) {
+  const banner = page.getByRole('button', { name: /^close( the banner)?\.?$/i });
+  if ((await banner.count()) === 1) await banner.click();
+}
