@@ -5,6 +5,8 @@
 import net from 'net';
 import path from 'path';
 import { spawn, type ChildProcess } from 'child_process';
+import type { Core } from '@strapi/strapi';
+import { APP_DIR, DIST_DIR } from '../helpers/strapi';
 
 const NODE_SCRIPT = path.resolve(__dirname, '..', 'helpers', 'node-process.js');
 
@@ -157,4 +159,17 @@ export async function startBalancer(backends: () => number[]): Promise<Balancer>
       }),
   };
   return lb;
+}
+
+/** An in-process Strapi on the nodes' database (no port, no Redis) to create test data, then destroyed. */
+export async function withInProcessStrapi<T>(env: Record<string, string>, fn: (strapi: Core.Strapi) => Promise<T>): Promise<T> {
+  Object.assign(process.env, env, { REDIS_URL: '' });
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { createStrapi } = require('@strapi/strapi');
+  const strapi: Core.Strapi = await createStrapi({ appDir: APP_DIR, distDir: DIST_DIR }).load();
+  try {
+    return await fn(strapi);
+  } finally {
+    await strapi.destroy();
+  }
 }

@@ -13,7 +13,7 @@ import Redis from 'ioredis';
 import type { Core } from '@strapi/strapi';
 import { APP_DIR, DIST_DIR, TEST_SECRETS, createTestDatabase } from '../helpers/strapi';
 import { agentSocket, closeAllSockets, createAgent, departmentId, next, send, visitorSocket, type AnySocket } from '../helpers/realtime';
-import { childBaseEnv, startNode, stopNode, type NodeHandle } from './cluster';
+import { childBaseEnv, startNode, stopNode, type NodeHandle, withInProcessStrapi } from './cluster';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const START_POINTS = 4;
@@ -30,19 +30,6 @@ let agentToken: string;
 let suporte: number;
 let address = 0;
 const freshAddress = () => `10.9.${Math.floor(++address / 250)}.${(address % 250) + 1}`;
-
-/** An in-process Strapi on the same database (no port, no Redis) to create test data. */
-async function withInProcessStrapi<T>(fn: (strapi: Core.Strapi) => Promise<T>): Promise<T> {
-  Object.assign(process.env, env, { REDIS_URL: '' });
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { createStrapi } = require('@strapi/strapi');
-  const strapi: Core.Strapi = await createStrapi({ appDir: APP_DIR, distDir: DIST_DIR }).load();
-  try {
-    return await fn(strapi);
-  } finally {
-    await strapi.destroy();
-  }
-}
 
 const startOn = (node: NodeHandle, from: string) =>
   fetch(`${node.base}/api/live-chat/chats`, {
@@ -75,7 +62,7 @@ beforeAll(async () => {
   env = {
     ...childBaseEnv(),
     ...TEST_SECRETS,
-    ...(database.env as Record<string, string>),
+    ...(database.env as unknown as Record<string, string>),
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PUBLIC_DIR: publicDir,
@@ -98,7 +85,7 @@ beforeAll(async () => {
   // the first node creates the tables; the second finds them
   nodeA = await startNode('A', env);
   nodeB = await startNode('B', env);
-  await withInProcessStrapi(async (strapi) => {
+  await withInProcessStrapi(env, async (strapi) => {
     suporte = await departmentId(strapi, 'Suporte');
     agentToken = (await createAgent(strapi, { firstname: 'Lia' })).token;
   });

@@ -13,7 +13,7 @@ import type { Core } from '@strapi/strapi';
 import { APP_DIR, DIST_DIR, TEST_SECRETS, createTestDatabase } from '../helpers/strapi';
 import { agentSocket, closeAllSockets, collect, createAgent, departmentId, next, send, visitorSocket } from '../helpers/realtime';
 import type { MessageDto } from '../../src/plugins/live-chat/shared/contract';
-import { childBaseEnv, startBalancer, startNode, stopNode, type Balancer, type NodeHandle } from './cluster';
+import { childBaseEnv, startBalancer, startNode, stopNode, type Balancer, type NodeHandle, withInProcessStrapi } from './cluster';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const GRACE_SECONDS = 5;
@@ -35,19 +35,6 @@ let nodeB: NodeHandle | undefined;
 let lb: Balancer | undefined;
 let agent: { id: number; name: string; token: string };
 let suporte: number;
-
-/** A third, in-process Strapi on the same database (no port, no Redis) to create test data. */
-async function withInProcessStrapi<T>(fn: (strapi: Core.Strapi) => Promise<T>): Promise<T> {
-  Object.assign(process.env, env, { REDIS_URL: '' });
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { createStrapi } = require('@strapi/strapi');
-  const strapi: Core.Strapi = await createStrapi({ appDir: APP_DIR, distDir: DIST_DIR }).load();
-  try {
-    return await fn(strapi);
-  } finally {
-    await strapi.destroy();
-  }
-}
 
 beforeAll(async () => {
   const t0 = Date.now();
@@ -83,7 +70,7 @@ beforeAll(async () => {
   timings.bootB = nodeB.bootMs;
 
   const t1 = Date.now();
-  await withInProcessStrapi(async (strapi) => {
+  await withInProcessStrapi(env, async (strapi) => {
     suporte = await departmentId(strapi, 'Suporte');
     agent = await createAgent(strapi, { firstname: 'Bia' });
   });
