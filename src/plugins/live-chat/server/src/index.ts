@@ -77,7 +77,7 @@ export default {
     // The Content Manager writes the types admins edit (canned responses, departments) through
     // the document service: the same guard as the plugin's admin routes refuses invalid text
     // there (a ValidationError: 400, nothing written).
-    strapi.documents.use(async (ctx: any, next: () => Promise<unknown>) => {
+    strapi.documents.use(async (ctx: any, next: () => any) => {
       if (ADMIN_EDITED.has(ctx.uid) && ['create', 'update', 'clone'].includes(ctx.action)) {
         const where = findInvalidText(ctx.params?.data);
         if (where !== null) throw new errors.ValidationError(`${where || 'data'}: ${INVALID_TEXT}`, { errors: [{ path: where.split('.'), message: INVALID_TEXT }] });
