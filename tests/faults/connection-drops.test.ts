@@ -62,7 +62,7 @@ describe('drops within the grace (40 s)', () => {
   const GRACE = 40;
 
   it('5 s and 30 s: the same chat resumes with what was missed; a waiting visitor keeps its place', async () => {
-    const { fc, a, Comercial, visitor } = await setup(GRACE);
+    const { fc, a, agent, Comercial, visitor } = await setup(GRACE);
     const x = await visitor('Xuxa');
     const w = await visitor('Wagner'); // waits, first in the queue
     const w2 = await visitor('Wilma'); // waits, second
@@ -102,6 +102,7 @@ describe('drops within the grace (40 s)', () => {
 
     const report = await checkInvariants(fc.dbConfig, { graceSeconds: GRACE });
     expect(report.violations).toEqual([]);
+    expect(report.presence[agent.id]).toBe('online');
     expect(report.queues[Comercial]).toEqual([w.chat.chatId, w2.chat.chatId]);
     expect(report.chats.find((c) => c.id === x.chat.chatId)).toMatchObject({ status: 'active', lastSeq: 8 });
     expect(x.v.knownSeqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);

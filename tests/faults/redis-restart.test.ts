@@ -87,6 +87,7 @@ it('while Redis is down messages are stored; when it is back delivery resumes an
   // --- what each side missed while Redis was down reaches it, once -------------------------------
   const report = await checkInvariants(fc.dbConfig, { graceSeconds: GRACE });
   expect(report.violations).toEqual([]);
+  expect(report.presence[agent.id]).toBe('online');
   const lastSeq = report.chats.find((c) => c.id === chat.chatId)!.lastSeq;
   expect(lastSeq).toBe(8); // a-1 v-1 a-out-1 v-out-1 a-out-2 note a-2 v-2
   const all = Array.from({ length: lastSeq }, (_, i) => i + 1);

@@ -75,6 +75,7 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL and restart of the only 
     // --- nothing lost, nothing doubled, on both sides -------------------------------------------
     const report = await checkInvariants(fc.dbConfig, { graceSeconds: GRACE });
     expect(report.violations).toEqual([]);
+    expect(report.presence[agent.id]).toBe('online'); // her console came back by itself
     const row = report.chats.find((c) => c.id === chat.chatId)!;
     expect(row.status).toBe('closed');
     expect(row.lastSeq).toBe(9); // v-1 a-1 note v-2 a-2 v-3 a-3 a-4 v-4, each once
