@@ -480,17 +480,22 @@ const kindsOf = (relay = RELAY) => [...(NODES > 1 ? ['strapi', 'cluster'] : ['st
 async function profiled(t, fn) {
   const server = t.front;
   if (HEAP_PROFILE && t.kind === 'strapi') return heapProfiled(server, fn);
-  if (!PROFILE || t.kind !== 'strapi') return fn();
+  if (!PROFILE || t.kind === 'relay') return fn();
   const dir = path.join(os.tmpdir(), 'lc-bench-profiles');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `server-${Date.now()}.cpuprofile`);
-  await server.rpc('profileStart');
+  // one profile per Strapi node (--nodes=2: node A, then node B)
+  const servers = t.kind === 'cluster' ? t.nodes : [server];
+  const stamp = Date.now();
+  const files = servers.map((_, i) => path.join(dir, `server-${stamp}${servers.length > 1 ? `-node${'AB'[i]}` : ''}.cpuprofile`));
+  for (const s of servers) await s.rpc('profileStart');
   try {
     return await fn();
   } finally {
-    await server.rpc('profileStop', { file });
-    log(`\nCPU profile of the server during the load: ${file}`);
-    printProfile(file);
+    for (let i = 0; i < servers.length; i++) {
+      await servers[i].rpc('profileStop', { file: files[i] });
+      log(`\nCPU profile of ${servers.length > 1 ? `node ${'AB'[i]}` : 'the server'} during the load: ${files[i]}`);
+      printProfile(files[i]);
+    }
   }
 }
 

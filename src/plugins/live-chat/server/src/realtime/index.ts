@@ -48,9 +48,11 @@ export async function attachRealtime(strapi: Core.Strapi): Promise<Realtime> {
   const redisClients: Redis[] = [];
   const redisUrl = config('redisUrl') as string;
   if (redisUrl) {
-    const pub = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
-    const sub = pub.duplicate();
-    const limiter = new Redis(redisUrl, { enableOfflineQueue: false });
+    // auto-pipelining: the commands issued in one tick (a broadcast's publishes, the rate
+    // limiters' calls) leave in one write instead of a syscall each (bench/realtime.js --nodes=2)
+    const pub = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true });
+    const sub = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+    const limiter = new Redis(redisUrl, { enableOfflineQueue: false, enableAutoPipelining: true });
     redisClients.push(pub, sub, limiter);
     for (const c of redisClients) c.on('error', (e) => strapi.log.warn(`[live-chat] redis: ${e.message}`));
     io.adapter(createAdapter(pub, sub, { key: `${config('redisKeyPrefix')}io` }));
