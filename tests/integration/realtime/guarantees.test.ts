@@ -51,8 +51,11 @@ describe(`delivery guarantees and the lifecycle's edges (${process.env.TEST_DB ?
     const moved = next(v2, 'queue:position', (q) => q.position === 1);
     expect((await send(agent.socket, 'chat:accept', { chatId: first.chatId })).ok).toBe(true);
     expect(await moved).toMatchObject({ position: 1, queueLength: 1 });
-    // clean up the queue for the next tests
+    // clean up for the next tests: nothing left in Financeiro's queue, and nothing active either
+    // (once this agent's socket is closed, the sweeper would put its chats back at the head of
+    // Financeiro's queue after the 3 s grace, ahead of the transfer test's chat)
     expect((await send(agent.socket, 'chat:accept', { chatId: second.chatId })).ok).toBe(true);
+    for (const id of [first.chatId, second.chatId]) expect((await send(agent.socket, 'chat:close', { chatId: id, reason: 'resolved' })).ok).toBe(true);
   });
 
   it('50 agents accepting one chat at once: exactly one wins, the others get already_taken', async () => {

@@ -384,6 +384,8 @@ const createChatsService = ({ strapi }: { strapi: Core.Strapi }) => {
       const rows = await knex()('chats')
         .whereIn('status', ['waiting', 'active'])
         .andWhere((q) => q.whereNull('visitor_seen_at').orWhere('visitor_seen_at', '<', toDbTime(strapi, cutoff)))
+        // in the order the visitors left (PostgreSQL has no row order of its own)
+        .orderBy([{ column: 'visitor_seen_at', order: 'asc' }, { column: 'id', order: 'asc' }])
         .select('id');
       let ended = 0;
       for (const { id } of rows) {
