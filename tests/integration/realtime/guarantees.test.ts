@@ -12,7 +12,13 @@ beforeAll(async () => {
   suporte = await departmentId(app.strapi, 'Suporte');
   financeiro = await departmentId(app.strapi, 'Financeiro');
 });
-afterEach(() => closeAllSockets());
+afterEach(async () => {
+  closeAllSockets();
+  // each test starts from empty queues: a chat a test leaves open would otherwise be moved by the
+  // sweeper (3 s grace) while a later test runs — an agent gone puts its chats back at the head
+  // of their queue, ahead of the later test's chats
+  await app.strapi.db.connection('chats').whereIn('status', ['waiting', 'active']).update({ status: 'closed', close_reason: 'test_cleanup' });
+});
 afterAll(async () => {
   closeAllSockets();
   await app?.stop();
