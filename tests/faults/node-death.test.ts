@@ -117,5 +117,9 @@ it("a dead node's clients move to the other node; its agent is offline within th
   expect(report.chats.find((c) => c.id === z.chatId)).toMatchObject({ status: 'active', agentId: edu.id });
   expect(report.queues[Suporte]).toEqual([w.chatId]);
   expect(vx.knownSeqs()).toEqual([1, 2, 3, 4]);
-  expect([...vx.got.arrivals.values()].every((n) => n === 1)).toBe(true);
+  // at most twice: once live and once in the replay of a reconnection, when the message was
+  // stored between the node joining the socket to its room and reading what it missed (join
+  // first, so nothing falls between); the client merges by seq (docs/protocol.md), and what it
+  // knows, checked above, is every message exactly once
+  expect([...vx.got.arrivals.values()].every((n) => n <= 2)).toBe(true);
 }, 150000);

@@ -109,7 +109,11 @@ it('messages sent while PostgreSQL is down are retried and stored once; clients 
   const all = [1, 2, 3, 4, 5, 6];
   expect(v.knownSeqs()).toEqual(all);
   expect(a.knownSeqs(chat.chatId)).toEqual(all);
-  expect([...v.got.arrivals.values()].every((n) => n === 1)).toBe(true);
+  // at most twice: once live and once in the replay of a reconnection, when the message was
+  // stored between the node joining the socket to its room and reading what it missed (join
+  // first, so nothing falls between); the client merges by seq (docs/protocol.md), and what it
+  // knows, checked above, is every message exactly once
+  expect([...v.got.arrivals.values()].every((n) => n <= 2)).toBe(true);
 }, 150000);
 
 it('an outage longer than the grace under two nodes: no node ends the chats of the other node\'s clients once it is back', async () => {

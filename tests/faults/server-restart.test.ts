@@ -83,8 +83,11 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL and restart of the only 
     const noteSeq = a.own.find((m) => m.clientId === 'a-note')!.seq;
     expect(a.knownSeqs(chat.chatId)).toEqual(all);
     expect(v.knownSeqs()).toEqual(all.filter((s) => s !== noteSeq));
-    // a message reached each client at most once (replays start after the client's last seq)
-    expect([...v.got.arrivals.values()].every((n) => n === 1)).toBe(true);
+    // at most twice: once live and once in the replay of a reconnection, when the message was
+    // stored between the node joining the socket to its room and reading what it missed (join
+    // first, so nothing falls between); the client merges by seq (docs/protocol.md), and what it
+    // knows, checked above, is every message exactly once
+    expect([...v.got.arrivals.values()].every((n) => n <= 2)).toBe(true);
     expect(v.connects).toBe(2);
     expect(a.connects).toBe(2);
   }, 150000);
