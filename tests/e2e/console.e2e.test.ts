@@ -59,10 +59,11 @@ afterAll(async () => {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `console-${name}.png`) });
 
-/** A fresh browser context: logs in at /admin and opens the console. */
-async function agentPage(email: string): Promise<Page> {
+/** A fresh browser context (with an optional script run before each page's own): logs in at /admin and opens the console from its menu link. */
+async function agentPage(email: string, initScript?: () => void): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
   contexts.push(context);
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   await loginToAdmin(page, base, email, PASSWORD);
   await page.getByRole('link', { name: 'Live chat' }).click();
@@ -303,10 +304,8 @@ test('a left message is answered by e-mail from the inbox; then found in the his
 });
 
 test('a new chat alerts a hidden tab: a tone, a browser notification, the count in the title; a refused file never leaves', async () => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
-  contexts.push(context);
   // the tab is in the background; notifications were allowed; the sound card is a recorder
-  await context.addInitScript(() => {
+  const page = await agentPage('ana@example.com', () => {
     const w = window as any;
     w.__alerts = [];
     Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });
@@ -327,10 +326,6 @@ test('a new chat alerts a hidden tab: a tone, a browser notification, the count 
       close = async () => undefined;
     };
   });
-  const page = await context.newPage();
-  await loginToAdmin(page, base, 'ana@example.com', PASSWORD);
-  await page.goto(`${base}/admin/plugins/live-chat`);
-  await page.getByRole('heading', { name: 'Live chat console' }).waitFor();
   await setPresence(page, 'Online');
   const before = await page.evaluate(() => (window as any).__alerts.length);
 
