@@ -40,6 +40,7 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
   const synchronous = ['OFF', 'NORMAL', 'FULL'].includes(env('DATABASE_SQLITE_SYNCHRONOUS', 'NORMAL')) ? env('DATABASE_SQLITE_SYNCHRONOUS', 'NORMAL') : 'NORMAL';
   const autocheckpoint = env.int('DATABASE_SQLITE_WAL_AUTOCHECKPOINT', 1000);
   const filename = env('DATABASE_FILENAME', '.tmp/data.db');
+  const walMaxMb = Math.max(1, env.int('DATABASE_SQLITE_WAL_MAX_MB', 256));
   return {
     connection: {
       client: 'sqlite',
@@ -56,6 +57,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
             conn.pragma('journal_mode = WAL');
             conn.pragma(`synchronous = ${synchronous}`);
             conn.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+            // a log that grew past its bound (see src/bootstrap/sqlite-checkpointer.ts) is cut back when it starts over
+            conn.pragma(`journal_size_limit = ${walMaxMb * 1024 * 1024}`);
             conn.pragma(`busy_timeout = ${busyTimeout}`);
             conn.pragma('foreign_keys = ON');
             done(undefined, conn);
