@@ -14,6 +14,11 @@ let agentSockets = []; // index → socket
 let visitorSockets = new Map(); // chatId → socket
 let run = null; // the schedule being measured
 let disconnects = 0;
+const disconnectReasons = {}; // why sockets dropped (Socket.IO's reason: 'ping timeout', 'transport close', ...)
+const onDisconnect = (reason) => {
+  disconnects++;
+  disconnectReasons[reason] = (disconnectReasons[reason] || 0) + 1;
+};
 // queue:added seen by the agent sockets while a queue run records: chatId → [first, last] (performance.now())
 let queueSeen = null;
 
@@ -135,7 +140,7 @@ const handlers = {
         return;
       }
       if (listen) s.on('message:created', onMessage('visitor', c.chatId));
-      s.on('disconnect', () => disconnects++);
+      s.on('disconnect', onDisconnect);
       visitorSockets.set(c.chatId, s);
     });
     // sockets that connected and dropped since (a server at its limits closes some)
@@ -148,7 +153,7 @@ const handlers = {
   async countAlive() {
     let alive = 0;
     for (const s of visitorSockets.values()) if (s.connected) alive++;
-    return { alive, total: visitorSockets.size, disconnects };
+    return { alive, total: visitorSockets.size, disconnects, reasons: { ...disconnectReasons } };
   },
 
   /**
@@ -249,7 +254,7 @@ const handlers = {
    * visitor→agent and agent→visitor; it is sent when due whatever the acks of earlier ones.
    * Latency = time the other side got `message:created` − the time it was due.
    */
-  async run({ chatIds, agentOf, rate, seconds, tag, drainMs = 5000 }) {
+  async run({ chatIds, agentOf, rate, seconds, tag, drainMs = 5000, sleep = false }) {
     const n = chatIds.length;
     const total = Math.round(rate * seconds);
     const r = {
@@ -312,8 +317,12 @@ const handlers = {
           if (r.dir[i] === 1) visitorSockets.get(chatIds[c]).emit('message:send', { clientId, body }, ackFn(i));
           else agentSockets[agentOf[c]].emit('message:send', { chatId: chatIds[c], clientId, body }, ackFn(i));
         }
-        if (r.sent < total) setImmediate(tick);
-        else resolve();
+        if (r.sent >= total) resolve();
+        // spinning (the default) sends each message on time to the microsecond but keeps this
+        // core busy; --sleep waits on a 1 ms timer instead (up to ~1 ms late, counted as latency)
+        // and leaves the core to the kernel's own work (network, disk writeback)
+        else if (sleep && r.t0 + r.sent * r.interval > performance.now()) setTimeout(tick, 1);
+        else setImmediate(tick);
       };
       setTimeout(tick, 90);
     });

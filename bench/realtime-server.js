@@ -142,6 +142,10 @@ function patchRefreshPositions(strapi) {
             if (!acc.ok) throw new Error(`accept failed: ${JSON.stringify(acc.error)}`);
           }
           out.push({ chatId: res.chat.id, token: res.token });
+          // On SQLite every query resolves as a microtask (better-sqlite3 is synchronous): without a
+          // turn of the event loop, this loop starved it for the whole setup (50 s for 5,000
+          // chats) and every connected socket missed its pings ("ping timeout").
+          if (i % 10 === 9) await new Promise((r) => setImmediate(r));
         }
         return out;
       } finally {

@@ -34,7 +34,8 @@
  *
  * --json=FILE writes the results as JSON too (bench/matrix.js reads it). --until=throughput makes
  * --max go on past a p99 miss while the rate is still stored (≥ 95 %, nothing lost).
- * Options: --warmup=2 (seconds at the same rate before each measured run, not counted), --no-relay (skip the baseline), --no-compile (use dist/ as is), --profile (V8 CPU
+ * Options: --sleep (the load process waits on a 1 ms timer between due times instead of spinning: up to ~1 ms of
+ * timer lateness is charged as latency, and the load's core is left to the kernel), --warmup=2 (seconds at the same rate before each measured run, not counted), --no-relay (skip the baseline), --no-compile (use dist/ as is), --profile (V8 CPU
  * profile of the server during the load, written to $TMPDIR/lc-bench-profiles/ with its top functions printed), --heap-profile
  * (sampling heap profile of the server during the load, garbage included: bytes allocated per stored message, by function).
  *
@@ -407,12 +408,12 @@ let warned = 0;
 async function measure(t, load, s, rate, seconds, warmup = WARMUP) {
   await waitQuiet(t.kind);
   // warm-up at the same rate (JIT, pools, caches), not counted
-  if (warmup > 0) await load.rpc('run', { chatIds: s.chatIds, agentOf: s.agentOf, rate, seconds: warmup, tag: `w${++runNo}x${process.pid}` });
+  if (warmup > 0) await load.rpc('run', { chatIds: s.chatIds, agentOf: s.agentOf, rate, seconds: warmup, tag: `w${++runNo}x${process.pid}`, sleep: flag('sleep') });
   await t.all('eldReset');
   const tag = `r${++runNo}x${process.pid}`;
   const st0 = procStat();
   const t0 = Date.now();
-  const res = await load.rpc('run', { chatIds: s.chatIds, agentOf: s.agentOf, rate, seconds, tag });
+  const res = await load.rpc('run', { chatIds: s.chatIds, agentOf: s.agentOf, rate, seconds, tag, sleep: flag('sleep') });
   const rep = await t.report();
   const wall = (Date.now() - t0) / 1000;
   const busy = (procStat() - st0) / 100; // CPU seconds of the whole machine (USER_HZ = 100)
@@ -740,14 +741,16 @@ async function mainIdle() {
           await t.all('eldReset');
           await new Promise((res) => setTimeout(res, IDLE_SECONDS * 1000)); // idle: pings and the sweeper only
           const idle = await t.report();
-          const alive = (await Promise.all(loads.map((x) => x.l.rpc('countAlive')))).reduce((a, c) => a + c.alive, 0);
+          const counts = await Promise.all(loads.map((x) => x.l.rpc('countAlive')));
+          const alive = counts.reduce((a, c) => a + c.alive, 0);
+          for (const c of counts) for (const [why, n] of Object.entries(c.reasons || {})) errors[`dropped: ${why}`] = (errors[`dropped: ${why}`] || 0) + n;
           chats = step;
           const loadRss = (await Promise.all(loads.map((x) => x.l.rpc('mem')))).reduce((a, m) => a + m.rss, 0);
           const row = { step, createMs, connectMs, failed, errors, alive, rss: after.rss, heapUsed: after.heapUsed, baseRss: base.rss, baseHeap: base.heapUsed, rssPerConn: sockDeltaRss / 1024 / Math.max(1, alive), heapPerConn: sockDeltaHeap / 1024 / Math.max(1, alive), idleCpuPct: idle.cpuPct, idleEldP99: idle.eld.p99, loadRss };
           rows.push(row);
           log(`[${kind}] step ${step}: ${alive} held after ${IDLE_SECONDS} s idle (${failed} refused), connected in ${connectMs} ms, RSS ${mib(after.rss)} MiB, ${row.rssPerConn.toFixed(1)} KiB RSS / ${row.heapPerConn.toFixed(1)} KiB heap per connection${failed ? ` — errors: ${JSON.stringify(errors)}` : ''}`);
           if (failed || alive < step) {
-            failure = `step ${step}: ${failed} sockets refused, ${step - alive} not held${Object.keys(errors).length ? ` (${Object.keys(errors).join('; ')})` : ''}`;
+            failure = `step ${step}: ${failed} sockets refused, ${step - alive} not held${Object.keys(errors).length ? ` (${JSON.stringify(errors)})` : ''}`;
             break;
           }
         } catch (e) {
