@@ -221,10 +221,10 @@ test('drill into a group: its chats, each opening its transcript', async () => {
 
   // the newest first: the link opens that chat's transcript
   const newest = boletos.reduce((a, b) => (b.queued > a.queued ? b : a));
-  const link = panel.getByRole('link', { name: `Chat #${newest.id}` });
+  const link = panel.getByRole('link', { name: `Chat #${newest.id}`, exact: true });
   await expect(panel.getByRole('link').first().innerText()).resolves.toBe(`Chat #${newest.id}`);
   await link.click();
-  await page.getByRole('heading', { name: `Chat #${newest.id}` }).waitFor();
+  await page.getByRole('heading', { name: `Chat #${newest.id}`, exact: true }).waitFor();
   await page.getByTestId('transcript').getByText(newest.question).first().waitFor();
   await page.goBack();
   await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
@@ -258,14 +258,14 @@ test('send a group to development: success with the webhook status, then the fai
 });
 
 test('a period without chats says so; a reversed range is refused', async () => {
-  await page.getByLabel('From').fill('2020-01-01');
-  await page.getByLabel('To').fill('2020-01-31');
+  await page.getByLabel('From', { exact: true }).fill('2020-01-01');
+  await page.getByLabel('To', { exact: true }).fill('2020-01-31');
   await page.getByRole('button', { name: 'Apply' }).click();
   await section('volume').getByTestId('section-empty').waitFor();
   await section('demands').getByText('No chats in this period.').waitFor();
   await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
 
-  await page.getByLabel('From').fill('2020-02-01');
+  await page.getByLabel('From', { exact: true }).fill('2020-02-01');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.getByText('The start date is after the end date.').waitFor();
   await axeClean(page, 'analytics-empty');

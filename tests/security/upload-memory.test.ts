@@ -112,8 +112,10 @@ const KINDS: [string, (i: number) => Promise<number>, number[]][] = [
   ['forbidden type, 1 MB', (i) => upload(i % 2 ? `setup-${i}.exe` : `setup-${i}.png`, EXE, 'honest'), [400, 415]],
   ['over 10 MiB, honest Content-Length', (i) => upload(`big-${i}.png`, HUGE, 'honest'), [413]],
   ['over 10 MiB, no Content-Length (chunked)', (i) => upload(`chunked-${i}.png`, HUGE, 'chunked'), [413]],
-  // the declared length ends inside the file: the part is cut short and refused
-  ['over 10 MiB, lying Content-Length (1 MB)', (i) => upload(`liar-${i}.png`, HUGE, MB), [400, 413]],
+  // the declared length ends inside the file: the part is cut short and refused. The bytes sent
+  // past the declared length are not HTTP: the server answers, then resets the connection, and a
+  // reset can discard the answer before the client reads it (0: refused without one; seen in CI)
+  ['over 10 MiB, lying Content-Length (1 MB)', (i) => upload(`liar-${i}.png`, HUGE, MB), [400, 413, 0]],
 ];
 
 beforeAll(async () => {
