@@ -6,13 +6,12 @@
  * spreading its sends over both nodes gets each node's allowance (docs/operations.md says so).
  * When Redis is back (empty), the shared counts are used again: the sum over both nodes is limited.
  */
-import Redis from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { startNode, stopNode, type NodeHandle } from '../multinode/cluster';
 import { closeAllSockets } from '../helpers/realtime';
 import { AgentClient, VisitorClient } from './clients';
 import { checkInvariants } from './invariants';
-import { createFaultCase, departmentIds, registerFirstAdmin, startChatHttp, startPrivateRedis, waitFor, type FaultCase, type PrivateRedis } from './support';
+import { createFaultCase, departmentIds, redisClients, registerFirstAdmin, startChatHttp, startPrivateRedis, waitFor, type FaultCase, type PrivateRedis } from './support';
 
 const GRACE = 30;
 const MESSAGE_POINTS = 5;
@@ -31,14 +30,7 @@ afterAll(async () => {
 });
 
 /** How many connections the private Redis has (each node: the adapter's two and the limiters' one). */
-async function connections(url: string) {
-  const c = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    return ((await c.client('LIST')) as string).split('\n').filter(Boolean).length - 1; // not this one
-  } finally {
-    c.disconnect();
-  }
-}
+const connections = async (url: string) => (await redisClients(url)).length;
 
 /** One send, one answer: the error code, or 'ok'. */
 async function sendOnce(socket: Socket, clientId: string) {

@@ -5,12 +5,11 @@
  * database is the truth; rate limits fall back to memory); once it is back, cross-node delivery
  * resumes and what the other side missed reaches it without a reload; nothing is doubled.
  */
-import Redis from 'ioredis';
 import { startNode, stopNode, type NodeHandle } from '../multinode/cluster';
 import { closeAllSockets, next } from '../helpers/realtime';
 import { AgentClient, VisitorClient } from './clients';
 import { checkInvariants } from './invariants';
-import { createFaultCase, departmentIds, log, registerFirstAdmin, startChatHttp, startPrivateRedis, waitFor, type FaultCase, type PrivateRedis } from './support';
+import { createFaultCase, departmentIds, log, redisClients, registerFirstAdmin, startChatHttp, startPrivateRedis, waitFor, type FaultCase, type PrivateRedis } from './support';
 
 const GRACE = 30;
 
@@ -27,15 +26,7 @@ afterAll(async () => {
 });
 
 /** Connections of the private Redis that subscribe (one Socket.IO adapter subscriber per node). */
-async function subscribers(url: string) {
-  const c = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    const list = (await c.client('LIST')) as string;
-    return list.split('\n').filter((l) => /\b(p?sub)=([1-9]\d*)/.test(l)).length;
-  } finally {
-    c.disconnect();
-  }
-}
+const subscribers = async (url: string) => (await redisClients(url)).filter((l) => /\b(p?sub)=([1-9]\d*)/.test(l)).length;
 
 it('while Redis is down messages are stored; when it is back delivery resumes and the missed ones arrive', async () => {
   redis = await startPrivateRedis();

@@ -137,6 +137,17 @@ export interface PrivateRedis {
   destroy(): Promise<void>;
 }
 
+/** The connections a Redis server has (CLIENT LIST, one line each), this probe's own left out. */
+export async function redisClients(url: string): Promise<string[]> {
+  const c = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const id = await c.client('ID');
+    return ((await c.client('LIST')) as string).split('\n').filter((l) => l && !l.startsWith(`id=${id} `));
+  } finally {
+    c.disconnect();
+  }
+}
+
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let proc: ChildProcess | null = null;
