@@ -55,9 +55,12 @@ export async function startSqliteCheckpointer(strapi: Core.Strapi): Promise<() =
   const intervalMs = Number(process.env.DATABASE_SQLITE_CHECKPOINT_MS ?? 1000);
   if (!(intervalMs > 0)) return async () => {};
   const filename = (strapi.config.get('database.connection.connection') as { filename: string }).filename;
+  // the bound is the main connection's journal_size_limit (config/database.ts: DATABASE_SQLITE_WAL_MAX_MB)
+  const [limit] = await strapi.db.connection.raw('PRAGMA journal_size_limit');
+  const maxWalBytes = Number(limit?.journal_size_limit) > 0 ? Number(limit.journal_size_limit) : 256 * 1024 * 1024;
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { filename: path.resolve(filename), intervalMs, nice: Number(process.env.DATABASE_SQLITE_CHECKPOINT_NICE ?? 19), maxPasses: 10, maxWalBytes: Math.max(1, Number(process.env.DATABASE_SQLITE_WAL_MAX_MB) || 256) * 1024 * 1024, driver: require.resolve('better-sqlite3') },
+    workerData: { filename: path.resolve(filename), intervalMs, nice: Number(process.env.DATABASE_SQLITE_CHECKPOINT_NICE ?? 19), maxPasses: 10, maxWalBytes, driver: require.resolve('better-sqlite3') },
   });
   let finishing = false;
   const finish = async () => {

@@ -13,12 +13,11 @@ const BOUND_MB = 2;
 let dir: string;
 let knex: Knex;
 let stop: (() => Promise<void>) | undefined;
-const saved = { ms: process.env.DATABASE_SQLITE_CHECKPOINT_MS, max: process.env.DATABASE_SQLITE_WAL_MAX_MB, nice: process.env.DATABASE_SQLITE_CHECKPOINT_NICE };
+const saved = { ms: process.env.DATABASE_SQLITE_CHECKPOINT_MS, nice: process.env.DATABASE_SQLITE_CHECKPOINT_NICE };
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-ckpt-'));
   process.env.DATABASE_SQLITE_CHECKPOINT_MS = '50';
-  process.env.DATABASE_SQLITE_WAL_MAX_MB = String(BOUND_MB);
   // the thread's low priority is not what is tested here, and the other suites keep the CPU busy
   process.env.DATABASE_SQLITE_CHECKPOINT_NICE = '0';
   knex = knexFactory({
@@ -31,6 +30,7 @@ beforeEach(async () => {
       afterCreate(conn: any, done: (err?: Error, conn?: unknown) => void) {
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
+        // the bound, as config/database.ts sets it from DATABASE_SQLITE_WAL_MAX_MB
         conn.pragma(`journal_size_limit = ${BOUND_MB * 1024 * 1024}`);
         done(undefined, conn);
       },
@@ -46,9 +46,7 @@ afterEach(async () => {
   await knex.destroy();
   fs.rmSync(dir, { recursive: true, force: true });
   process.env.DATABASE_SQLITE_CHECKPOINT_MS = saved.ms;
-  process.env.DATABASE_SQLITE_WAL_MAX_MB = saved.max;
   if (saved.ms === undefined) delete process.env.DATABASE_SQLITE_CHECKPOINT_MS;
-  if (saved.max === undefined) delete process.env.DATABASE_SQLITE_WAL_MAX_MB;
   process.env.DATABASE_SQLITE_CHECKPOINT_NICE = saved.nice;
   if (saved.nice === undefined) delete process.env.DATABASE_SQLITE_CHECKPOINT_NICE;
 });
