@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import request from 'supertest';
 import { startStrapi, type TestApp } from '../../helpers/strapi';
 import { departmentByName, seedChat } from '../../helpers/history';
@@ -98,8 +99,8 @@ describe(`term extraction (${process.env.TEST_DB ?? 'sqlite'})`, () => {
   });
 
   it('backs off while live traffic keeps the event loop busy: one small batch per sweeper run', async () => {
-    expect(termsBudget(0.2)).toEqual({ batch: 20, maxBatches: 20 });
-    expect(termsBudget(0.9)).toEqual({ batch: 20, maxBatches: 1 });
+    expect(termsBudget(0.2)).toEqual({ batch: 10, maxBatches: 40, pace: 0.2, budgetMs: 2500 });
+    expect(termsBudget(0.9, 1000)).toEqual({ batch: 10, maxBatches: 1, pace: 0.2, budgetMs: 500 });
     const sweeper = app.strapi.plugin('live-chat').service('sweeper');
     await sweeper.runOnce(later(10)); // nothing pending; starts a fresh utilisation window
     for (let i = 0; i < 45; i++) {
@@ -108,11 +109,23 @@ describe(`term extraction (${process.env.TEST_DB ?? 'sqlite'})`, () => {
     // the loop held busy since that run, as by a flood of messages
     const until = performance.now() + 300;
     while (performance.now() < until);
-    expect((await sweeper.runOnce(later(10))).terms).toEqual({ questions: 20, messages: 0, more: true });
+    expect((await sweeper.runOnce(later(10))).terms).toEqual({ questions: 10, messages: 0, more: true });
     // the rest waits for the next runs, none lost
-    let swept = 20;
+    let swept = 10;
     for (let i = 0; i < 5 && swept < 45; i++) swept += (await sweeper.runOnce(later(10))).terms.questions;
     expect(swept).toBe(45);
+  });
+
+  it('takes only its share of the event loop while it runs (pace), whatever the backlog', async () => {
+    for (let i = 0; i < 60; i++) {
+      await seedChat(app.strapi, { department: 'Suporte', question: `Erro ao emitir a nota fiscal eletrônica ${i}`, queuedAt: new Date().toISOString() });
+    }
+    const elu0 = performance.eventLoopUtilization();
+    const run = await terms().indexPending(later(10), { batch: 5, maxBatches: 20, pace: 0.25 });
+    const elu = performance.eventLoopUtilization(elu0);
+    expect(run.questions).toBe(60);
+    // without the pause between steps (a bare yield) the loop stays busy throughout: utilisation ≈ 1
+    expect(elu.utilization).toBeLessThan(0.6);
   });
 
   it('reaches a first message past a gap of ids wider than its window', async () => {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { extractTerms, type ExtractedTerm } from '../domain/terms';
@@ -85,23 +86,39 @@ const createTermsService = ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** Indexes what is pending, a few batches at most; returns how many texts were indexed. */
-    async indexPending(now = new Date(), opts: { batch?: number; maxBatches?: number } = {}) {
+    /**
+     * Indexes what is pending, a few batches at most; returns how many texts were indexed.
+     * `pace` (0 < pace ≤ 1) is the share of the event loop this may take: after a step that kept
+     * the loop for d ms, it waits d × (1/pace − 1) ms on a timer, so that live messages are
+     * served between steps instead of queueing behind a burst of batches (at 1, it only yields).
+     * `budgetMs` ends the run early (more: true) once that much time has passed, `cancelled` as
+     * soon as it says so (the node is shutting down).
+     */
+    async indexPending(now = new Date(), opts: { batch?: number; maxBatches?: number; pace?: number; budgetMs?: number; cancelled?: () => boolean } = {}) {
       const batch = opts.batch ?? 500;
+      const pace = Math.min(1, Math.max(0.01, opts.pace ?? 1));
+      const started = performance.now();
       let questions = 0;
       let messages = 0;
+      // a step on SQLite runs without returning to the event loop (its queries resolve as
+      // microtasks): its duration is the time the loop was held
+      const step = async <T>(fn: () => Promise<T>): Promise<T> => {
+        const t = performance.now();
+        const out = await fn();
+        const held = performance.now() - t;
+        await new Promise((r) => (pace < 1 ? setTimeout(r, Math.min(1000, held * (1 / pace - 1))) : setImmediate(r)));
+        return out;
+      };
       for (let i = 0; i < (opts.maxBatches ?? 4); i++) {
-        // let the event loop breathe between batches: this runs beside live chats
-        if (i > 0) await new Promise((r) => setImmediate(r));
-        const q = await service.indexQuestions(batch);
-        await new Promise((r) => setImmediate(r));
-        const m = await service.indexFirstMessages(now, batch);
+        if (i > 0 && ((opts.budgetMs !== undefined && performance.now() - started > opts.budgetMs) || opts.cancelled?.())) break;
+        const q = await step(() => service.indexQuestions(batch));
+        const m = await step(() => service.indexFirstMessages(now, batch));
         questions += q;
         messages += m;
         // a cursor moved over a window without texts is progress too: go on
         if (q < batch && m < batch && !movedOver) return { questions, messages, more: false };
       }
-      // stopped by maxBatches: the next run goes on
+      // stopped by maxBatches or budgetMs: the next run goes on
       return { questions, messages, more: true };
     },
 
