@@ -25,29 +25,36 @@ const pageSize = db.pragma('page_size', { simple: true });
 // PASSIVE pass never blocks the writer, but it copies only the frames there were when it began:
 // under a steady write load, one pass a second never catches up and the log grew by 60 MB/s at
 // 1,000 messages/s, without bound. So passes follow each other while they shrink (the frames
-// written during a pass are far fewer than it copied) until one finds nothing new. If the writer
+// written during a pass are far fewer than it copied) until one finds nothing new; when ten did not
+// get there, the next ten follow after DATABASE_SQLITE_CHECKPOINT_BEHIND_MS (10), not after a whole
+// interval: a log left to grow for a second past its previous size made the file grow (block
+// allocation in the writer's own writes) and the event loop's CPU per message with it. If the writer
 // still keeps ahead and the log has passed its bound, the event loop is asked to copy the rest
 // itself, between two of its own writes (a few dozen frames but two fsyncs: 3-10 ms here, so only
 // then), and its next write starts the log over.
 let handedOver = false; // the event loop is finishing: this thread keeps off the checkpoint lock
 const run = () => {
-  if (handedOver) return;
+  if (handedOver) return workerData.intervalMs;
   try {
     let before = -1;
     let r;
     for (let pass = 0; pass < workerData.maxPasses; pass++) {
       r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-      if (!r || r.log < 0 || r.log === before) return;
+      if (!r || r.log < 0 || r.log === before) return workerData.intervalMs;
       before = r.log;
     }
     if (r.log * pageSize >= workerData.maxWalBytes) {
       handedOver = true;
       parentPort.postMessage('finish');
+      return workerData.intervalMs;
     }
-  } catch (e) { parentPort.postMessage(String(e && e.message)); }
+    return workerData.behindMs;
+  } catch (e) { parentPort.postMessage(String(e && e.message)); return workerData.intervalMs; }
 };
-const timer = setInterval(run, workerData.intervalMs);
-parentPort.on('message', (m) => { if (m === 'finished') handedOver = false; if (m === 'stop') { clearInterval(timer); run(); db.close(); process.exit(0); } });
+let timer;
+const loop = () => { timer = setTimeout(loop, run()); };
+timer = setTimeout(loop, workerData.intervalMs);
+parentPort.on('message', (m) => { if (m === 'finished') handedOver = false; if (m === 'stop') { clearTimeout(timer); run(); db.close(); process.exit(0); } });
 `;
 
 export async function startSqliteCheckpointer(strapi: Core.Strapi): Promise<() => Promise<void>> {
@@ -60,7 +67,7 @@ export async function startSqliteCheckpointer(strapi: Core.Strapi): Promise<() =
   const maxWalBytes = Number(limit?.journal_size_limit) > 0 ? Number(limit.journal_size_limit) : 256 * 1024 * 1024;
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { filename: path.resolve(filename), intervalMs, nice: Number(process.env.DATABASE_SQLITE_CHECKPOINT_NICE ?? 19), maxPasses: 10, maxWalBytes, driver: require.resolve('better-sqlite3') },
+    workerData: { filename: path.resolve(filename), intervalMs, nice: Number(process.env.DATABASE_SQLITE_CHECKPOINT_NICE ?? 19), maxPasses: 10, behindMs: Number(process.env.DATABASE_SQLITE_CHECKPOINT_BEHIND_MS ?? 10), maxWalBytes, driver: require.resolve('better-sqlite3') },
   });
   let finishing = false;
   const finish = async () => {
