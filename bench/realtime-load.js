@@ -5,6 +5,9 @@
  */
 const { performance, monitorEventLoopDelay } = require('perf_hooks');
 const { io: connect } = require('socket.io-client');
+const fs = require('fs');
+const path = require('path');
+const { startTrace } = require('./trace');
 
 const ms2 = (x) => Math.round(x * 100) / 100;
 let eld = monitorEventLoopDelay({ resolution: 1 });
@@ -291,6 +294,7 @@ const handlers = {
     eld.enable();
     run = r;
     const cpu0 = process.cpuUsage();
+    const trace = process.env.BENCH_TRACE_DIR ? startTrace() : null;
     r.t0 = performance.now() + 100;
     const ackFn = (i) => (ack) => {
       const now = performance.now();
@@ -334,6 +338,13 @@ const handlers = {
     });
     run = null;
     const cpu = process.cpuUsage(cpu0);
+    if (trace) {
+      // each message's due time and latency (epoch ms), with this process's own stalls
+      const due0 = performance.timeOrigin + r.t0;
+      const msgs = [];
+      for (let i = 0; i < total; i++) msgs.push([due0 + i * r.interval, r.lat[i], r.dir[i], r.chat[i]]);
+      fs.writeFileSync(path.join(process.env.BENCH_TRACE_DIR, `load-${tag}.json`), JSON.stringify({ ...trace.stop(), msgs }));
+    }
     const lats = Array.from(r.lat).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
     const acks = Array.from(r.ackLat).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
     const pct = (arr, p) => (arr.length ? ms2(arr[Math.min(arr.length - 1, Math.floor((p / 100) * arr.length))]) : null);

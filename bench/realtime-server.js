@@ -23,6 +23,8 @@ const appDir = path.resolve(__dirname, '..');
 const distDir = path.join(appDir, 'dist');
 
 let eld = monitorEventLoopDelay({ resolution: 1 });
+const { startTrace } = require('./trace');
+let trace = null;
 let cpu0 = process.cpuUsage();
 let t0 = Date.now();
 let session = null;
@@ -177,6 +179,10 @@ function patchRefreshPositions(strapi) {
       return process.memoryUsage();
     },
     async eldReset() {
+      if (process.env.BENCH_TRACE_DIR) {
+        if (trace) trace.stop();
+        trace = startTrace();
+      }
       eld.disable();
       eld = monitorEventLoopDelay({ resolution: 1 });
       eld.enable();
@@ -186,6 +192,10 @@ function patchRefreshPositions(strapi) {
     },
     async report() {
       const cpu = process.cpuUsage(cpu0);
+      if (trace) {
+        fs.writeFileSync(path.join(process.env.BENCH_TRACE_DIR, `server-${process.pid}-${Date.now()}.json`), JSON.stringify(trace.stop()));
+        trace = null;
+      }
       const wall = Date.now() - t0;
       return {
         eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), mean: ms(eld.mean) },
