@@ -38,6 +38,9 @@
  * timer lateness is charged as latency, and the load's core is left to the kernel), --warmup=2 (seconds at the same rate before each measured run, not counted), --no-relay (skip the baseline), --no-compile (use dist/ as is), --profile (V8 CPU
  * profile of the server during the load, written to $TMPDIR/lc-bench-profiles/ with its top functions printed), --heap-profile
  * (sampling heap profile of the server during the load, garbage included: bytes allocated per stored message, by function).
+ * BENCH_TRACE_DIR=dir (BENCH_TRACE_SCHED=1 adds per-thread CPU from /proc) records each process's event-loop gaps,
+ * GCs and every message's latency during the measured run; `node bench/trace-report.js dir [profile]` then says
+ * what the slowest 1 % of messages overlapped.
  *
  * The server is pinned to core 0 and the load process to core 1 (taskset), when taskset exists.
  */
