@@ -7,27 +7,15 @@
  * When Redis is back (empty), the shared counts are used again: the sum over both nodes is limited.
  */
 import type { Socket } from 'socket.io-client';
-import { startNode, stopNode, type NodeHandle } from '../multinode/cluster';
-import { closeAllSockets } from '../helpers/realtime';
+import type { NodeHandle } from '../multinode/cluster';
 import { AgentClient, VisitorClient } from './clients';
 import { checkInvariants } from './invariants';
-import { createFaultCase, departmentIds, redisClients, registerFirstAdmin, startChatHttp, startPrivateRedis, waitFor, type FaultCase, type PrivateRedis } from './support';
+import { redisClients, startChatHttp, twoNodesOnPrivateRedis, waitFor } from './support';
 
 const GRACE = 30;
 const MESSAGE_POINTS = 5;
 const START_POINTS = 3;
-
-let redis: PrivateRedis | undefined;
-let fc: FaultCase | undefined;
-let nodeA: NodeHandle | undefined;
-let nodeB: NodeHandle | undefined;
-
-afterAll(async () => {
-  closeAllSockets();
-  await Promise.all([stopNode(nodeA, 5000), stopNode(nodeB, 5000)]);
-  await fc?.cleanup();
-  await redis?.destroy();
-});
+const startPair = twoNodesOnPrivateRedis();
 
 /** How many connections the private Redis has (each node: the adapter's two and the limiters' one). */
 const connections = async (url: string) => (await redisClients(url)).length;
@@ -52,10 +40,7 @@ const startFrom = (node: NodeHandle, address: string, departmentId: number) =>
   });
 
 it('while Redis is down each node still refuses floods past the limits and serves the others; back up, the limits are shared again', async () => {
-  redis = await startPrivateRedis();
-  fc = await createFaultCase({
-    db: 'postgres',
-    redisUrl: redis.url,
+  const { redis, fc, nodeA, nodeB, agent, departments: { Suporte } } = await startPair({
     graceSeconds: GRACE,
     env: {
       LIVE_CHAT_RATE_MESSAGE_POINTS: String(MESSAGE_POINTS),
@@ -64,10 +49,6 @@ it('while Redis is down each node still refuses floods past the limits and serve
       TRUST_PROXY: 'true',
     },
   });
-  nodeA = await startNode('A', fc.env);
-  nodeB = await startNode('B', fc.env);
-  const agent = await registerFirstAdmin(nodeA.base);
-  const { Suporte } = await departmentIds(nodeA.base);
   const a = new AgentClient(nodeB.base, agent);
   await a.state();
   await a.online();
@@ -102,7 +83,7 @@ it('while Redis is down each node still refuses floods past the limits and serve
 
   // --- Redis is back (empty): the counts are shared by both nodes again ----------------------------
   await redis.start();
-  await waitFor('both nodes linked to Redis again', async () => (await connections(redis!.url)) >= linked, 20000);
+  await waitFor('both nodes linked to Redis again', async () => (await connections(redis.url)) >= linked, 20000);
   const shared = [...(await sendMany(vA, 'up-a', 3)), ...(await sendMany(vB, 'up-b', 2))];
   expect(shared).toEqual(Array(MESSAGE_POINTS).fill('ok'));
   expect(await sendOnce(vA.socket as Socket, 'up-a-over')).toBe('rate_limited');

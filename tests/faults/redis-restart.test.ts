@@ -5,37 +5,20 @@
  * database is the truth; rate limits fall back to memory); once it is back, cross-node delivery
  * resumes and what the other side missed reaches it without a reload; nothing is doubled.
  */
-import { startNode, stopNode, type NodeHandle } from '../multinode/cluster';
-import { closeAllSockets, next } from '../helpers/realtime';
+import { next } from '../helpers/realtime';
 import { AgentClient, VisitorClient } from './clients';
 import { checkInvariants } from './invariants';
-import { createFaultCase, departmentIds, log, redisClients, registerFirstAdmin, startChatHttp, startPrivateRedis, waitFor, type FaultCase, type PrivateRedis } from './support';
+import { log, redisClients, startChatHttp, twoNodesOnPrivateRedis, waitFor } from './support';
 
 const GRACE = 30;
-
-let redis: PrivateRedis | undefined;
-let fc: FaultCase | undefined;
-let nodeA: NodeHandle | undefined;
-let nodeB: NodeHandle | undefined;
-
-afterAll(async () => {
-  closeAllSockets();
-  await Promise.all([stopNode(nodeA, 5000), stopNode(nodeB, 5000)]);
-  await fc?.cleanup();
-  await redis?.destroy();
-});
+const startPair = twoNodesOnPrivateRedis();
 
 /** Connections of the private Redis that subscribe (one Socket.IO adapter subscriber per node). */
 const subscribers = async (url: string) => (await redisClients(url)).filter((l) => /\b(p?sub)=([1-9]\d*)/.test(l)).length;
 
 it('while Redis is down messages are stored; when it is back delivery resumes and the missed ones arrive', async () => {
-  redis = await startPrivateRedis();
-  fc = await createFaultCase({ db: 'postgres', redisUrl: redis.url, graceSeconds: GRACE });
-  nodeA = await startNode('A', fc.env);
-  nodeB = await startNode('B', fc.env);
-  const agent = await registerFirstAdmin(nodeA.base);
-  const { Suporte } = await departmentIds(nodeA.base);
-  await waitFor('both nodes subscribed', async () => (await subscribers(redis!.url)) === 2);
+  const { redis, fc, nodeA, nodeB, agent, departments: { Suporte } } = await startPair({ graceSeconds: GRACE });
+  await waitFor('both nodes subscribed', async () => (await subscribers(redis.url)) === 2);
 
   const a = new AgentClient(nodeB.base, agent);
   await a.state();
@@ -64,7 +47,7 @@ it('while Redis is down messages are stored; when it is back delivery resumes an
   expect(a.connects).toBe(1);
 
   await redis.start();
-  await waitFor('both nodes subscribed again', async () => (await subscribers(redis!.url)) === 2, 20000);
+  await waitFor('both nodes subscribed again', async () => (await subscribers(redis.url)) === 2, 20000);
   log('redis back after', Date.now() - tDown, 'ms');
 
   // --- cross-node delivery resumes ----------------------------------------------------------------

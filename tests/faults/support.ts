@@ -13,7 +13,8 @@ import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { TEST_SECRETS, createTestDatabase } from '../helpers/strapi';
-import { childBaseEnv } from '../multinode/cluster';
+import { childBaseEnv, startNode, stopNode, type NodeHandle } from '../multinode/cluster';
+import { closeAllSockets } from '../helpers/realtime';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -389,5 +390,39 @@ export async function startLink(target: () => number): Promise<Link> {
         for (const s of open) s.destroy();
         server.close(() => r());
       }),
+  };
+}
+
+export interface RedisPair {
+  redis: PrivateRedis;
+  fc: FaultCase;
+  nodeA: NodeHandle;
+  nodeB: NodeHandle;
+  /** the first admin, registered on node A */
+  agent: Agent;
+  departments: Record<string, number>;
+}
+
+/**
+ * Two nodes (A and B) on a PostgreSQL database of their own, sharing a private redis-server that
+ * the test may kill and start again; all of it is stopped after the file's tests. Call at the top
+ * level of a test file; the returned function starts the pair inside a test.
+ */
+export function twoNodesOnPrivateRedis() {
+  const s: Partial<RedisPair> = {};
+  afterAll(async () => {
+    closeAllSockets();
+    await Promise.all([stopNode(s.nodeA, 5000), stopNode(s.nodeB, 5000)]);
+    await s.fc?.cleanup();
+    await s.redis?.destroy();
+  });
+  return async (opts: { graceSeconds: number; env?: Record<string, string> }): Promise<RedisPair> => {
+    s.redis = await startPrivateRedis();
+    s.fc = await createFaultCase({ db: 'postgres', redisUrl: s.redis.url, graceSeconds: opts.graceSeconds, env: opts.env });
+    s.nodeA = await startNode('A', s.fc.env);
+    s.nodeB = await startNode('B', s.fc.env);
+    s.agent = await registerFirstAdmin(s.nodeA.base);
+    s.departments = await departmentIds(s.nodeA.base);
+    return s as RedisPair;
   };
 }
